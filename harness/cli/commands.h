@@ -1,0 +1,14 @@
+// The subcommands of `cmhbench`; each takes the arguments after its name and returns an exit code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace cmh::cli {
+
+using Args = std::vector<std::string>;
+
+int eval_command(const Args& args);  ///< cmhbench eval FILE.mat …
+int data_command(const Args& args);  ///< cmhbench data inspect|synth …
+
+}  // namespace cmh::cli

@@ -1,0 +1,285 @@
+// matio wrapper: every failure becomes a cmh::InputError that names the file, the variable and a fix.
+#include "io/mat_file.h"
+
+#include <matio.h>
+
+#include <cstring>
+#include <mutex>
+#include <sstream>
+
+#include "common/error.h"
+
+namespace cmh::io {
+namespace {
+
+// matio reports problems through a global log callback; keep the last message so that our own
+// error can quote it instead of matio printing to stderr behind our back.
+std::mutex g_log_mutex;
+std::string g_last_log;
+
+void capture_log(int /*level*/, char* message) {
+  std::lock_guard<std::mutex> lock(g_log_mutex);
+  g_last_log = message ? message : "";
+}
+
+void install_log_once() {
+  static std::once_flag once;
+  std::call_once(once, [] { Mat_LogInitFunc("cmhbench", capture_log); });
+}
+
+std::string last_log() {
+  std::lock_guard<std::mutex> lock(g_log_mutex);
+  return g_last_log.empty() ? std::string() : " (matio: " + g_last_log + ")";
+}
+
+MatClass to_class(const matvar_t* v) {
+  switch (v->class_type) {
+    case MAT_C_DOUBLE: return MatClass::kDouble;
+    case MAT_C_SINGLE: return MatClass::kSingle;
+    case MAT_C_INT8: return MatClass::kInt8;
+    case MAT_C_UINT8: return MatClass::kUInt8;
+    case MAT_C_INT16: return MatClass::kInt16;
+    case MAT_C_UINT16: return MatClass::kUInt16;
+    case MAT_C_INT32: return MatClass::kInt32;
+    case MAT_C_UINT32: return MatClass::kUInt32;
+    case MAT_C_INT64: return MatClass::kInt64;
+    case MAT_C_UINT64: return MatClass::kUInt64;
+    case MAT_C_CHAR: return MatClass::kChar;
+    case MAT_C_CELL: return MatClass::kCell;
+    case MAT_C_STRUCT: return MatClass::kStruct;
+    case MAT_C_SPARSE: return MatClass::kSparse;
+    default: return MatClass::kOther;
+  }
+}
+
+MatVarInfo make_info(const matvar_t* v) {
+  MatVarInfo info;
+  info.name = v->name ? v->name : "";
+  info.cls = to_class(v);
+  info.logical = v->isLogical != 0;
+  info.complex = v->isComplex != 0;
+  info.dims.assign(v->dims, v->dims + v->rank);
+  return info;
+}
+
+struct VarDeleter {
+  void operator()(matvar_t* v) const { Mat_VarFree(v); }
+};
+using VarPtr = std::unique_ptr<matvar_t, VarDeleter>;
+
+// Copies `n` elements of matio's buffer (stored in `type`) into out, converting to T.
+template <class T>
+void convert(const void* src, enum matio_types type, size_t n, T* out) {
+  auto copy = [&](auto* p) {
+    for (size_t i = 0; i < n; ++i) out[i] = static_cast<T>(p[i]);
+  };
+  switch (type) {
+    case MAT_T_DOUBLE: copy(static_cast<const double*>(src)); break;
+    case MAT_T_SINGLE: copy(static_cast<const float*>(src)); break;
+    case MAT_T_INT8: copy(static_cast<const int8_t*>(src)); break;
+    case MAT_T_UINT8: copy(static_cast<const uint8_t*>(src)); break;
+    case MAT_T_INT16: copy(static_cast<const int16_t*>(src)); break;
+    case MAT_T_UINT16: copy(static_cast<const uint16_t*>(src)); break;
+    case MAT_T_INT32: copy(static_cast<const int32_t*>(src)); break;
+    case MAT_T_UINT32: copy(static_cast<const uint32_t*>(src)); break;
+    case MAT_T_INT64: copy(static_cast<const int64_t*>(src)); break;
+    case MAT_T_UINT64: copy(static_cast<const uint64_t*>(src)); break;
+    default: throw InputError("unsupported matio data type " + std::to_string(type));
+  }
+}
+
+size_t element_count(const matvar_t* v) {
+  size_t n = 1;
+  for (int i = 0; i < v->rank; ++i) n *= v->dims[i];
+  return n;
+}
+
+}  // namespace
+
+const char* mat_class_name(MatClass c) {
+  switch (c) {
+    case MatClass::kDouble: return "double";
+    case MatClass::kSingle: return "single";
+    case MatClass::kInt8: return "int8";
+    case MatClass::kUInt8: return "uint8";
+    case MatClass::kInt16: return "int16";
+    case MatClass::kUInt16: return "uint16";
+    case MatClass::kInt32: return "int32";
+    case MatClass::kUInt32: return "uint32";
+    case MatClass::kInt64: return "int64";
+    case MatClass::kUInt64: return "uint64";
+    case MatClass::kChar: return "char";
+    case MatClass::kCell: return "cell";
+    case MatClass::kStruct: return "struct";
+    case MatClass::kSparse: return "sparse";
+    default: return "unknown";
+  }
+}
+
+size_t MatVarInfo::numel() const {
+  size_t n = dims.empty() ? 0 : 1;
+  for (size_t d : dims) n *= d;
+  return n;
+}
+
+std::string MatVarInfo::shape() const {
+  std::ostringstream os;
+  for (size_t i = 0; i < dims.size(); ++i) os << (i ? "x" : "") << dims[i];
+  return os.str();
+}
+
+struct MatReader::Impl {
+  mat_t* mat = nullptr;
+  std::vector<MatVarInfo> vars;
+};
+
+MatReader::MatReader(const std::string& path) : path_(path), impl_(std::make_unique<Impl>()) {
+  install_log_once();
+  impl_->mat = Mat_Open(path.c_str(), MAT_ACC_RDONLY);
+  if (!impl_->mat)
+    throw InputError("mat: cannot open '" + path + "' as a MATLAB .mat file (v5 or v7.3)" +
+                     last_log() + "; check that the path exists and the file is not truncated");
+  Mat_Rewind(impl_->mat);
+  while (matvar_t* v = Mat_VarReadNextInfo(impl_->mat)) {
+    impl_->vars.push_back(make_info(v));
+    Mat_VarFree(v);
+  }
+}
+
+MatReader::~MatReader() {
+  if (impl_ && impl_->mat) Mat_Close(impl_->mat);
+}
+
+std::vector<MatVarInfo> MatReader::variables() const { return impl_->vars; }
+
+bool MatReader::has(const std::string& name) const {
+  for (const auto& v : impl_->vars)
+    if (v.name == name) return true;
+  return false;
+}
+
+MatVarInfo MatReader::info(const std::string& name) const {
+  for (const auto& v : impl_->vars)
+    if (v.name == name) return v;
+  std::string names;
+  for (const auto& v : impl_->vars) names += (names.empty() ? "" : ", ") + v.name;
+  throw InputError("mat: '" + path_ + "' has no variable '" + name + "'; it holds: " +
+                   (names.empty() ? "(nothing)" : names) +
+                   ". Name one of these in the declaration or command line");
+}
+
+namespace {
+
+template <class T>
+MatArray<T> read_numeric(mat_t* mat, const std::string& path, const MatVarInfo& info) {
+  const std::string where = "mat: '" + path + "' variable '" + info.name + "'";
+  if (info.complex) throw InputError(where + " is complex; only real arrays are supported");
+  if (info.cls == MatClass::kChar || info.cls == MatClass::kCell || info.cls == MatClass::kStruct ||
+      info.cls == MatClass::kOther)
+    throw InputError(where + " is of class " + mat_class_name(info.cls) +
+                     "; a numeric or logical array is required");
+  VarPtr v(Mat_VarRead(mat, info.name.c_str()));
+  if (!v || (!v->data && element_count(v.get()) > 0))
+    throw InputError(where + " could not be read" + last_log() +
+                     "; the file may be truncated or corrupt");
+  MatArray<T> out;
+  out.dims.assign(v->dims, v->dims + v->rank);
+  const size_t n = element_count(v.get());
+  out.data.assign(n, T(0));
+  if (v->class_type == MAT_C_SPARSE) {
+    if (v->rank != 2) throw InputError(where + " is a sparse array of rank != 2");
+    const auto* sp = static_cast<const mat_sparse_t*>(v->data);
+    const size_t rows = v->dims[0], cols = v->dims[1];
+    std::vector<T> values(sp->ndata);
+    convert(sp->data, v->data_type, sp->ndata, values.data());
+    for (size_t c = 0; c < cols && c + 1 < sp->njc; ++c)
+      for (size_t k = sp->jc[c]; k < sp->jc[c + 1] && k < sp->nir && k < sp->ndata; ++k)
+        out.data[c * rows + sp->ir[k]] = values[k];
+    return out;
+  }
+  if (n > 0) convert(v->data, v->data_type, n, out.data.data());
+  return out;
+}
+
+}  // namespace
+
+MatArray<double> MatReader::read_double(const std::string& name) const {
+  return read_numeric<double>(impl_->mat, path_, info(name));
+}
+
+MatArray<float> MatReader::read_float(const std::string& name) const {
+  return read_numeric<float>(impl_->mat, path_, info(name));
+}
+
+MatArray<uint8_t> MatReader::read_uint8(const std::string& name) const {
+  MatVarInfo i = info(name);
+  if (i.cls != MatClass::kUInt8)
+    throw InputError("mat: '" + path_ + "' variable '" + name + "' is of class " +
+                     mat_class_name(i.cls) +
+                     "; pixels must be uint8 (save them with uint8(...) or declare the modality "
+                     "as features)");
+  return read_numeric<uint8_t>(impl_->mat, path_, i);
+}
+
+struct MatWriter::Impl {
+  mat_t* mat = nullptr;
+};
+
+MatWriter::MatWriter(const std::string& path, bool v73) : path_(path), impl_(std::make_unique<Impl>()) {
+  install_log_once();
+  impl_->mat = Mat_CreateVer(path.c_str(), nullptr, v73 ? MAT_FT_MAT73 : MAT_FT_MAT5);
+  if (!impl_->mat)
+    throw InputError("mat: cannot create '" + path + "'" + last_log() +
+                     "; check that the folder exists and is writable");
+}
+
+MatWriter::~MatWriter() {
+  if (impl_ && impl_->mat) Mat_Close(impl_->mat);
+}
+
+namespace {
+void write_var(mat_t* mat, const std::string& path, const std::string& name,
+               const std::vector<size_t>& dims, enum matio_classes cls, enum matio_types type,
+               const void* data) {
+  std::vector<size_t> d = dims;
+  matvar_t* v = Mat_VarCreate(name.c_str(), cls, type, static_cast<int>(d.size()), d.data(),
+                              const_cast<void*>(data), MAT_F_DONT_COPY_DATA);
+  if (!v) throw InputError("mat: cannot create variable '" + name + "' in '" + path + "'" + last_log());
+  const int rc = Mat_VarWrite(mat, v, MAT_COMPRESSION_ZLIB);
+  Mat_VarFree(v);
+  if (rc != 0)
+    throw InputError("mat: cannot write variable '" + name + "' to '" + path + "'" + last_log());
+}
+}  // namespace
+
+void MatWriter::write(const std::string& name, const std::vector<size_t>& dims, const double* data) {
+  write_var(impl_->mat, path_, name, dims, MAT_C_DOUBLE, MAT_T_DOUBLE, data);
+}
+void MatWriter::write(const std::string& name, const std::vector<size_t>& dims, const float* data) {
+  write_var(impl_->mat, path_, name, dims, MAT_C_SINGLE, MAT_T_SINGLE, data);
+}
+void MatWriter::write(const std::string& name, const std::vector<size_t>& dims, const uint8_t* data) {
+  write_var(impl_->mat, path_, name, dims, MAT_C_UINT8, MAT_T_UINT8, data);
+}
+void MatWriter::write(const std::string& name, const std::vector<size_t>& dims, const int32_t* data) {
+  write_var(impl_->mat, path_, name, dims, MAT_C_INT32, MAT_T_INT32, data);
+}
+
+template <class T>
+std::vector<T> to_row_major(const MatArray<T>& a, bool items_are_cols) {
+  const size_t r = a.rows(), c = a.cols();
+  std::vector<T> out(r * c);
+  if (!items_are_cols) {
+    for (size_t j = 0; j < c; ++j)
+      for (size_t i = 0; i < r; ++i) out[i * c + j] = a.data[j * r + i];
+  } else {
+    out = a.data;  // column-major r×c read as row-major c×r: items (columns) become rows
+  }
+  return out;
+}
+
+template std::vector<double> to_row_major(const MatArray<double>&, bool);
+template std::vector<float> to_row_major(const MatArray<float>&, bool);
+template std::vector<uint8_t> to_row_major(const MatArray<uint8_t>&, bool);
+
+}  // namespace cmh::io

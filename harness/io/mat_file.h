@@ -1,0 +1,93 @@
+// Reading and writing MATLAB .mat files (v5 and v7.3/HDF5) through matio; torch-free.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace cmh::io {
+
+/// The MATLAB class of a stored variable.
+enum class MatClass { kDouble, kSingle, kInt8, kUInt8, kInt16, kUInt16, kInt32, kUInt32, kInt64,
+                      kUInt64, kChar, kCell, kStruct, kSparse, kOther };
+
+/// Readable name of a class ("double", "uint8", …) for error messages.
+const char* mat_class_name(MatClass c);
+
+/// What a variable is, read without loading its data.
+struct MatVarInfo {
+  std::string name;
+  MatClass cls = MatClass::kOther;
+  bool logical = false;      ///< MATLAB logical (stored as uint8)
+  bool complex = false;
+  std::vector<size_t> dims;  ///< MATLAB order: dims[0] = rows; data are column-major
+  size_t numel() const;
+  std::string shape() const;  ///< "20015x24"
+};
+
+/// A dense numeric array as MATLAB stores it: column-major, dims[0] varies fastest.
+template <class T>
+struct MatArray {
+  std::vector<size_t> dims;
+  std::vector<T> data;
+  size_t rows() const { return dims.empty() ? 0 : dims[0]; }
+  size_t cols() const {  // product of all trailing dims
+    size_t c = 1;
+    for (size_t i = 1; i < dims.size(); ++i) c *= dims[i];
+    return dims.empty() ? 0 : c;
+  }
+};
+
+/// An open .mat file. Every error is a cmh::InputError naming the file and the variable.
+class MatReader {
+ public:
+  explicit MatReader(const std::string& path);
+  ~MatReader();
+  MatReader(const MatReader&) = delete;
+  MatReader& operator=(const MatReader&) = delete;
+
+  const std::string& path() const { return path_; }
+  std::vector<MatVarInfo> variables() const;
+  bool has(const std::string& name) const;
+  MatVarInfo info(const std::string& name) const;
+
+  /// Any real numeric or logical class, dense or sparse, converted to double.
+  MatArray<double> read_double(const std::string& name) const;
+  /// Any real numeric or logical class converted to float (sparse densified).
+  MatArray<float> read_float(const std::string& name) const;
+  /// Only uint8 or logical variables (pixels): never widened, so a 3 GB image array stays 3 GB.
+  MatArray<uint8_t> read_uint8(const std::string& name) const;
+
+ private:
+  struct Impl;
+  std::string path_;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Writes a new .mat file (v5 compressed, or v7.3 when asked). Data are column-major.
+class MatWriter {
+ public:
+  explicit MatWriter(const std::string& path, bool v73 = false);
+  ~MatWriter();
+  MatWriter(const MatWriter&) = delete;
+  MatWriter& operator=(const MatWriter&) = delete;
+
+  void write(const std::string& name, const std::vector<size_t>& dims, const double* data);
+  void write(const std::string& name, const std::vector<size_t>& dims, const float* data);
+  void write(const std::string& name, const std::vector<size_t>& dims, const uint8_t* data);
+  void write(const std::string& name, const std::vector<size_t>& dims, const int32_t* data);
+
+ private:
+  struct Impl;
+  std::string path_;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Column-major rows×cols (MATLAB) → row-major rows×cols (C), or transposed when `items_are_cols`
+/// so that the result is always items×features row-major.
+template <class T>
+std::vector<T> to_row_major(const MatArray<T>& a, bool items_are_cols = false);
+
+}  // namespace cmh::io
