@@ -1,0 +1,61 @@
+// A loaded cross-modal dataset held as plain arrays (torch-free): methods wrap these buffers in
+// tensors without copying, and pixels stay uint8 until a batch is converted.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cmh::data {
+
+enum class ModalityKind { kFeatures, kPixels };
+
+/// One modality of n items.
+struct Modality {
+  ModalityKind kind = ModalityKind::kFeatures;
+  size_t n = 0;
+  // kFeatures: features[i * dim + d], float, rows = items.
+  size_t dim = 0;
+  std::vector<float> features;
+  // kPixels: pixels[((i * channels + c) * height + h) * width + w], uint8 NCHW.
+  size_t channels = 0, height = 0, width = 0;
+  std::vector<uint8_t> pixels;
+  /// True when this modality was generated rather than read (e.g. synthetic images for
+  /// MIRFLICKR's real labels and tags): every output that depends on it must say so.
+  bool synthetic = false;
+  std::string source;  ///< "file.mat:YAll", or "synthetic(seed=…)"
+};
+
+/// Size and SHA-256 of one input file, recorded in every run's provenance.
+struct FileFingerprint {
+  std::string path;
+  uint64_t bytes = 0;
+  std::string sha256;
+};
+
+/// A split fixed by the data (e.g. Wikipedia's train/test files) instead of a seeded permutation.
+struct FixedSplit {
+  std::vector<int64_t> query, train, database;
+};
+
+struct Dataset {
+  std::string name;  ///< e.g. "mirflickr25k", "wikipedia", "synthetic"
+  size_t n = 0;      ///< items (pairs)
+  size_t num_labels = 0;
+  std::vector<uint8_t> labels;  ///< n × num_labels multi-hot, row-major
+  Modality image, text;
+  std::optional<FixedSplit> fixed_split;
+  std::vector<FileFingerprint> fingerprints;
+  size_t unlabelled_items = 0;  ///< items with an all-zero label row (allowed, reported)
+
+  bool any_synthetic() const { return image.synthetic || text.synthetic; }
+};
+
+/// Index sets into a Dataset; database ⊇ train in the DCMH protocol.
+struct Split {
+  std::vector<int64_t> query, train, database;
+};
+
+}  // namespace cmh::data

@@ -1,0 +1,34 @@
+// Helpers for the datasets tests: paths of the real data and a visible skip when it is absent.
+#pragma once
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <string>
+
+namespace cmh::test {
+
+inline std::string shared_data(const std::string& relative) {
+  return (std::filesystem::path(CMH_SHARED_DATA_DIR) / relative).string();
+}
+
+inline std::string shared_reference(const std::string& relative) {
+  return (std::filesystem::path(CMH_SHARED_REFERENCE_DIR) / relative).string();
+}
+
+inline std::string shipped_declaration(const std::string& name) {
+  return (std::filesystem::path(CMH_DATASETS_DIR) / name).string();
+}
+
+}  // namespace cmh::test
+
+/// Ends the current test with a visible warning when a real-data file is absent (a user's machine
+/// has no ../shared/data; CI has): such a test never passes silently.
+#define CMH_SKIP_UNLESS_EXISTS(path)                                             \
+  do {                                                                           \
+    if (!std::filesystem::exists(path)) {                                        \
+      WARN("SKIPPED: " << (path)                                                 \
+                       << " is absent (real data lives in ../shared beside the " \
+                          "project); this test did not run");                    \
+      return;                                                                    \
+    }                                                                            \
+  } while (0)
