@@ -17,10 +17,11 @@ struct Command {
 };
 
 const Command kCommands[] = {
+    {"run", cmh::cli::run_command, "run the cells of an experiment that are not done yet"},
+    {"plan", cmh::cli::plan_command, "list an experiment's cells and which are done"},
+    {"methods", cmh::cli::methods_command, "list methods with their parameters and defaults"},
     {"eval", cmh::cli::eval_command, "evaluate binary codes stored in a .mat file (any tool's)"},
-#ifndef CMH_NO_DATA_YET
     {"data", cmh::cli::data_command, "inspect a dataset declaration, or write a synthetic set"},
-#endif
 };
 
 void usage(FILE* out) {

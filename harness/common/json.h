@@ -23,6 +23,8 @@ class JsonWriter {
   JsonWriter& value(size_t v) { return value(static_cast<long long>(v)); }
   JsonWriter& value(bool v);
   JsonWriter& null();
+  /// Inserts already-formatted JSON (e.g. a nested document) as one value.
+  JsonWriter& raw(const std::string& json);
   const std::string& str() const { return out_; }
 
   static std::string quote(const std::string& s);

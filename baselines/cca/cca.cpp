@@ -1,0 +1,105 @@
+// CCA hashing on LibTorch (double precision: covariances of sparse tags are ill-conditioned).
+#include "cca.h"
+
+#include <torch/torch.h>
+
+#include "common/error.h"
+#include "data/dataset.h"
+#include "tensor/tensor_data.h"
+
+namespace cmh::baselines {
+namespace {
+
+CcaParams read_params(const Params& p) {
+  CcaParams c;
+  c.reg = p.real("reg");
+  c.beyond_rank = p.string("beyond_rank");
+  return c;
+}
+
+// C^{-1/2} of a symmetric positive definite matrix, by eigendecomposition.
+torch::Tensor inverse_sqrt(const torch::Tensor& c) {
+  auto [e, v] = torch::linalg::eigh(c, "L");
+  return v.matmul(torch::diag(e.clamp_min(1e-12).rsqrt())).matmul(v.transpose(0, 1));
+}
+
+torch::Tensor regularised_covariance(const torch::Tensor& x, double reg) {
+  const int64_t n = x.size(0), d = x.size(1);
+  auto c = x.transpose(0, 1).matmul(x) / static_cast<double>(n);
+  const double ridge = reg * std::max(c.trace().item<double>() / static_cast<double>(d), 1e-12);
+  return c + ridge * torch::eye(d, c.options());
+}
+
+class Cca final : public Method {
+ public:
+  void fit(const data::Dataset& d, const std::vector<int64_t>& train, RunContext& ctx) override {
+    const CcaParams p = read_params(ctx.params);
+    auto x = feature_rows(d.image, train, "cca", torch::kFloat64);
+    auto y = feature_rows(d.text, train, "cca", torch::kFloat64);
+    mean_x_ = x.mean(0, true);
+    mean_y_ = y.mean(0, true);
+    x = x - mean_x_;
+    y = y - mean_y_;
+    const int64_t n = x.size(0), dx = x.size(1), dy = y.size(1);
+    const auto wx_half = inverse_sqrt(regularised_covariance(x, p.reg));
+    const auto wy_half = inverse_sqrt(regularised_covariance(y, p.reg));
+    const auto cxy = x.transpose(0, 1).matmul(y) / static_cast<double>(n);
+    auto [u, s, vh] = torch::linalg::svd(wx_half.matmul(cxy).matmul(wy_half), false, c10::nullopt);
+    const int64_t rank = std::min(dx, dy);
+    const int64_t k = ctx.bits;
+    const int64_t canonical = std::min(k, rank);
+    auto ux = u.narrow(1, 0, canonical);
+    auto uy = vh.transpose(0, 1).narrow(1, 0, canonical);
+    if (k > rank) {
+      if (p.beyond_rank == "refuse")
+        throw InputError("cca: " + std::to_string(k) + " bits requested but the features give only " +
+                         std::to_string(rank) + " canonical directions (dims " + std::to_string(dx) + " and " +
+                         std::to_string(dy) + "); use fewer bits or beyond_rank = \"random\"");
+      auto gen = make_generator(ctx.seed);
+      auto opts = torch::TensorOptions().dtype(torch::kFloat64);
+      ux = torch::cat({ux, torch::randn({dx, k - rank}, gen, opts)}, 1);
+      uy = torch::cat({uy, torch::randn({dy, k - rank}, gen, opts)}, 1);
+      ctx.notes.push_back("cca: " + std::to_string(k - rank) + " of " + std::to_string(k) +
+                          " bits are seeded random projections (only " + std::to_string(rank) +
+                          " canonical directions exist)");
+    }
+    wx_ = wx_half.matmul(ux);
+    wy_ = wy_half.matmul(uy);
+    if (ctx.on_epoch) {
+      EpochLog log;
+      log.epoch = log.epochs = 1;
+      log.values.emplace_back("mean_canonical_correlation", s.narrow(0, 0, canonical).mean().item<double>());
+      ctx.on_epoch(log);
+    }
+  }
+
+  eval::PackedBits encode_image(const data::Dataset& d, const std::vector<int64_t>& items) override {
+    return pack_signs((feature_rows(d.image, items, "cca", torch::kFloat64) - mean_x_).matmul(wx_));
+  }
+  eval::PackedBits encode_text(const data::Dataset& d, const std::vector<int64_t>& items) override {
+    return pack_signs((feature_rows(d.text, items, "cca", torch::kFloat64) - mean_y_).matmul(wy_));
+  }
+
+ private:
+  torch::Tensor mean_x_, mean_y_, wx_, wy_;  // [1, dx], [1, dy], [dx, k], [dy, k]
+};
+
+}  // namespace
+
+MethodInfo cca_method_info() {
+  const CcaParams d;
+  MethodInfo m;
+  m.name = "cca";
+  m.summary = "canonical correlation analysis, top-k directions, sign";
+  m.citation = "Hotelling, Biometrika 1936; baseline in Jiang & Li, DCMH, CVPR 2017";
+  m.folder = "baselines/cca";
+  m.params = {
+      {"reg", ParamType::kReal, d.reg, "ridge on both covariances, relative to trace/dim", {}},
+      {"beyond_rank", ParamType::kString, d.beyond_rank,
+       "bits beyond min(dx, dy): random projections (named in the run's notes) or refuse", {"random", "refuse"}},
+  };
+  m.create = [] { return std::make_unique<Cca>(); };
+  return m;
+}
+
+}  // namespace cmh::baselines

@@ -1,0 +1,139 @@
+// Params resolution and the registry.
+#include "method.h"
+
+#include <cmath>
+#include <sstream>
+
+#include "common/error.h"
+#include "common/json.h"
+
+namespace cmh {
+
+std::string param_type_name(ParamType t) {
+  switch (t) {
+    case ParamType::kInt: return "integer";
+    case ParamType::kReal: return "real";
+    case ParamType::kString: return "string";
+    case ParamType::kBool: return "boolean";
+  }
+  return "?";
+}
+
+std::string param_value_text(const ParamValue& v) {
+  if (auto* i = std::get_if<int64_t>(&v)) return std::to_string(*i);
+  if (auto* d = std::get_if<double>(&v)) {
+    std::ostringstream os;
+    os << *d;
+    return os.str();
+  }
+  if (auto* s = std::get_if<std::string>(&v)) return "\"" + *s + "\"";
+  return std::get<bool>(v) ? "true" : "false";
+}
+
+namespace {
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+bool fits(ParamType t, const ParamValue& v) {
+  switch (t) {
+    case ParamType::kInt: return std::holds_alternative<int64_t>(v);
+    case ParamType::kReal: return std::holds_alternative<double>(v) || std::holds_alternative<int64_t>(v);
+    case ParamType::kString: return std::holds_alternative<std::string>(v);
+    case ParamType::kBool: return std::holds_alternative<bool>(v);
+  }
+  return false;
+}
+
+}  // namespace
+
+Params::Params(const std::string& method, const ParamTable& table,
+               const std::map<std::string, ParamValue>& overrides)
+    : method_(method) {
+  for (const auto& spec : table) values_[spec.name] = spec.default_value;
+  for (const auto& [name, value] : overrides) {
+    const ParamSpec* spec = nullptr;
+    for (const auto& s : table)
+      if (s.name == name) spec = &s;
+    if (!spec) {
+      std::vector<std::string> names;
+      for (const auto& s : table) names.push_back(s.name);
+      throw InputError("method '" + method + "' has no parameter '" + name + "'; its parameters are: " +
+                       (names.empty() ? "(none)" : join(names)) + " (cmhbench methods " + method + ")");
+    }
+    if (!fits(spec->type, value))
+      throw InputError("method '" + method + "' parameter '" + name + "' must be " +
+                       param_type_name(spec->type) + ", got " + param_value_text(value));
+    ParamValue v = value;
+    if (spec->type == ParamType::kReal)
+      if (auto* i = std::get_if<int64_t>(&v)) v = static_cast<double>(*i);
+    if (auto* d = std::get_if<double>(&v); d && !std::isfinite(*d))
+      throw InputError("method '" + method + "' parameter '" + name + "' is not finite");
+    if (spec->type == ParamType::kString && !spec->allowed.empty()) {
+      const auto& s = std::get<std::string>(v);
+      bool ok = false;
+      for (const auto& a : spec->allowed) ok = ok || a == s;
+      if (!ok)
+        throw InputError("method '" + method + "' parameter '" + name + "' = \"" + s +
+                         "\" is not valid; choose one of: " + join(spec->allowed));
+    }
+    values_[name] = v;
+  }
+}
+
+const ParamValue& Params::get(const std::string& name) const {
+  auto it = values_.find(name);
+  if (it == values_.end())
+    throw std::logic_error("Params: method '" + method_ + "' reads undeclared parameter '" + name + "'");
+  return it->second;
+}
+
+int64_t Params::integer(const std::string& name) const { return std::get<int64_t>(get(name)); }
+double Params::real(const std::string& name) const {
+  const ParamValue& v = get(name);
+  if (auto* i = std::get_if<int64_t>(&v)) return static_cast<double>(*i);
+  return std::get<double>(v);
+}
+const std::string& Params::string(const std::string& name) const { return std::get<std::string>(get(name)); }
+bool Params::boolean(const std::string& name) const { return std::get<bool>(get(name)); }
+
+std::string Params::to_json() const {
+  JsonWriter j;
+  j.begin_object();
+  for (const auto& [k, v] : values_) {
+    j.key(k);
+    if (auto* i = std::get_if<int64_t>(&v)) j.value(static_cast<long long>(*i));
+    else if (auto* d = std::get_if<double>(&v)) j.value(*d);
+    else if (auto* s = std::get_if<std::string>(&v)) j.value(*s);
+    else j.value(std::get<bool>(v));
+  }
+  j.end_object();
+  return j.str();
+}
+
+void Registry::add(MethodInfo info) {
+  const std::string name = info.name;
+  methods_[name] = std::move(info);
+}
+
+const MethodInfo* Registry::find(const std::string& name) const {
+  auto it = methods_.find(name);
+  return it == methods_.end() ? nullptr : &it->second;
+}
+
+const MethodInfo& Registry::at(const std::string& name) const {
+  if (const MethodInfo* m = find(name)) return *m;
+  throw InputError("unknown method '" + name + "'; registered methods: " + join(names()) +
+                   " (cmhbench methods)");
+}
+
+std::vector<std::string> Registry::names() const {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : methods_) out.push_back(k);
+  return out;
+}
+
+}  // namespace cmh

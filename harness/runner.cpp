@@ -1,0 +1,263 @@
+// The runner: one cell at a time, each cell's results committed in one transaction.
+#include "runner.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+
+#include "common/error.h"
+#include "common/json.h"
+#include "data/dataset.h"
+#include "provenance.h"
+#include "store/store.h"
+#include "tensor/torch_runtime.h"
+
+namespace cmh {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+std::string format_duration(double s) {
+  char buf[32];
+  if (s < 60) std::snprintf(buf, sizeof buf, "%.0fs", s);
+  else if (s < 3600) std::snprintf(buf, sizeof buf, "%dm%02ds", int(s) / 60, int(s) % 60);
+  else std::snprintf(buf, sizeof buf, "%dh%02dm", int(s) / 3600, (int(s) % 3600) / 60);
+  return buf;
+}
+
+// A live line on a terminal (rewritten in place), one plain line per epoch otherwise.
+class Progress {
+ public:
+  Progress(size_t total) : total_(total), tty_(isatty(fileno(stderr))), start_(Clock::now()) {}
+
+  void begin_cell(size_t i, const Cell& c) {
+    index_ = i;
+    prefix_ = "[" + std::to_string(i + 1) + "/" + std::to_string(total_) + "] " + c.method->label + " " +
+              c.dataset->declaration.name + " " + std::to_string(c.bits) + "b seed " + std::to_string(c.seed);
+    cell_start_ = Clock::now();
+    show(prefix_ + " training", true);
+  }
+  void epoch(const EpochLog& log) {
+    std::string s = prefix_ + " epoch " + std::to_string(log.epoch) + "/" + std::to_string(log.epochs);
+    for (const auto& [k, v] : log.values) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, " %s %.4g", k.c_str(), v);
+      s += buf;
+    }
+    const double el = seconds_since(cell_start_);
+    if (log.epochs > log.epoch && log.epoch > 0)
+      s += " ETA cell " + format_duration(el / log.epoch * (log.epochs - log.epoch));
+    show(s, true);
+  }
+  void end_cell(const std::string& what) {
+    const double el = seconds_since(start_);
+    std::string s = prefix_ + " " + what + " (" + format_duration(seconds_since(cell_start_)) + ")";
+    if (index_ + 1 < total_) s += ", grid ETA " + format_duration(el / (index_ + 1) * (total_ - index_ - 1));
+    show(s, false);
+  }
+
+ private:
+  void show(const std::string& s, bool transient) {
+    if (tty_) {
+      std::fprintf(stderr, "\r\033[K%s%s", s.c_str(), transient ? "" : "\n");
+    } else {
+      std::fprintf(stderr, "%s\n", s.c_str());
+    }
+    std::fflush(stderr);
+  }
+  size_t total_, index_ = 0;
+  bool tty_;
+  Clock::time_point start_, cell_start_;
+  std::string prefix_;
+};
+
+std::string fingerprints_json(const data::Dataset& d) {
+  JsonWriter j;
+  j.begin_array();
+  for (const auto& f : d.fingerprints)
+    j.begin_object().key("path").value(f.path).key("bytes").value(static_cast<long long>(f.bytes))
+        .key("sha256").value(f.sha256).end_object();
+  j.end_array();
+  return j.str();
+}
+
+std::string protocol_json(const Experiment& e, const data::Dataset& d, const data::Split& s,
+                          const std::vector<std::string>& notes) {
+  JsonWriter j;
+  j.begin_object();
+  j.key("query").value(s.query.size()).key("train").value(s.train.size()).key("database").value(s.database.size());
+  j.key("split").value(d.fixed_split ? "fixed by the data" : "seeded permutation (legacy NumPy)");
+  j.key("selection").value(e.selection);
+  j.key("tie_rule").value(eval::kTieRule);
+  j.key("relevance").value("share at least one label");
+  j.key("synthetic_image").value(d.image.synthetic).key("synthetic_text").value(d.text.synthetic);
+  j.key("image_source").value(d.image.source).key("text_source").value(d.text.source);
+  j.key("unlabelled_items").value(d.unlabelled_items);
+  j.key("notes").begin_array();
+  for (const auto& n : notes) j.value(n);
+  j.end_array();
+  j.end_object();
+  return j.str();
+}
+
+void collect(const std::string& dir, const eval::DirectionMetrics& m, std::vector<store::Metric>& metrics,
+             std::vector<store::CurvePoint>& curves) {
+  metrics.push_back({dir, "map", m.map});
+  for (const auto& [r, v] : m.map_at_r) metrics.push_back({dir, "map@" + std::to_string(r), v});
+  for (const auto& [r, v] : m.map_at_k_reference)
+    metrics.push_back({dir, "map_at_k_reference@" + std::to_string(r), v});
+  metrics.push_back({dir, "p@r2", m.precision_radius2});
+  metrics.push_back({dir, "queries_without_relevant", static_cast<double>(m.queries_without_relevant)});
+  int i = 0;
+  for (const auto& p : m.pr) {  // x = recall, y = precision; index = Hamming radius
+    curves.push_back({dir, "pr", i++, p.recall, p.precision});
+  }
+  i = 0;
+  for (const auto& [n, v] : m.precision_at_n) curves.push_back({dir, "topn", i++, static_cast<double>(n), v});
+}
+
+}  // namespace
+
+void request_stop() { g_stop = true; }
+
+RunSummary run_experiment(const Experiment& e, const RunOptions& opt) {
+  RunSummary summary;
+  const std::vector<Cell> cells = expand_cells(e);
+  std::vector<const Cell*> selected;
+  for (const auto& c : cells)
+    if (opt.filter.accepts(c)) selected.push_back(&c);
+  summary.selected = selected.size();
+  const std::string db_path = opt.db_path.empty() ? "results/" + e.name + ".sqlite" : opt.db_path;
+  const int threads = set_torch_threads(opt.threads >= 0 ? opt.threads : e.threads);
+  const std::string device = check_device(e.device);
+
+  // Which cells still need running (a missing database means all of them).
+  std::map<std::string, std::string> status;
+  if (std::filesystem::exists(db_path)) status = store::Store(db_path, true).statuses();
+  std::vector<const Cell*> todo;
+  for (const Cell* c : selected) {
+    if (!opt.force && status.count(c->key) && status[c->key] == "done") ++summary.already_done;
+    else todo.push_back(c);
+  }
+  if (todo.empty()) return summary;
+
+  // Load and validate every dataset first: bad input stops here, before the store is touched.
+  std::map<std::string, data::Dataset> datasets;
+  std::map<std::string, data::Split> splits;
+  for (const Cell* c : todo) {
+    const auto& decl = c->dataset->declaration;
+    if (datasets.count(decl.name)) continue;
+    std::fprintf(stderr, "loading dataset '%s'\n", decl.name.c_str());
+    data::Dataset d = data::load_dataset(decl);
+    splits[decl.name] = data::make_split(d, decl);
+    datasets.emplace(decl.name, std::move(d));
+  }
+
+  const auto parent = std::filesystem::path(db_path).parent_path();
+  if (!parent.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);
+  }
+  store::Store db(db_path);
+  Progress progress(todo.size());
+  const std::string host = host_name(), revision = code_revision(), versions = library_versions_json();
+  for (size_t i = 0; i < todo.size(); ++i) {
+    if (g_stop) {
+      summary.interrupted = true;
+      break;
+    }
+    const Cell& cell = *todo[i];
+    const data::Dataset& ds = datasets.at(cell.dataset->declaration.name);
+    const data::Split& split = splits.at(cell.dataset->declaration.name);
+    const MethodInfo& info = Registry::builtin().at(cell.method->method);
+
+    store::RunRecord rec;
+    rec.experiment = e.name;
+    rec.cell_key = cell.key;
+    rec.cell_json = cell.description_json;
+    rec.method = cell.method->label;
+    rec.dataset = ds.name;
+    rec.bits = cell.bits;
+    rec.seed = cell.seed;
+    rec.params_json = cell.method->params.to_json();
+    rec.code_revision = revision;
+    rec.host = host;
+    rec.device = device;
+    rec.threads = threads;
+    rec.library_versions_json = versions;
+    rec.data_fingerprints_json = fingerprints_json(ds);
+    rec.protocol_json = protocol_json(e, ds, split, {});
+    const int64_t run_id = db.begin_run(rec);
+    progress.begin_cell(i, cell);
+
+    std::vector<store::EpochValue> epochs;
+    store::Timings timings;
+    try {
+      RunContext ctx;
+      ctx.bits = cell.bits;
+      ctx.seed = static_cast<uint64_t>(cell.seed);
+      ctx.device = device;
+      ctx.threads = threads;
+      ctx.params = cell.method->params;
+      ctx.on_epoch = [&](const EpochLog& log) {
+        for (const auto& [k, v] : log.values) epochs.push_back({log.epoch, k, v});
+        progress.epoch(log);
+      };
+      auto method = info.create();
+      auto t = Clock::now();
+      method->fit(ds, split.train, ctx);
+      timings.train = seconds_since(t);
+
+      t = Clock::now();
+      eval::CrossModalCodes codes;
+      codes.query_image = method->encode_image(ds, split.query);
+      codes.query_text = method->encode_text(ds, split.query);
+      codes.database_image = method->encode_image(ds, split.database);
+      codes.database_text = method->encode_text(ds, split.database);
+      timings.encode = seconds_since(t);
+      for (const auto* p : {&codes.query_image, &codes.query_text, &codes.database_image, &codes.database_text})
+        if (p->bits() != cell.bits)
+          throw std::logic_error(cell.method->method + " returned " + std::to_string(p->bits()) +
+                                 "-bit codes for a " + std::to_string(cell.bits) + "-bit cell");
+
+      t = Clock::now();
+      const auto all_labels = eval::PackedBits::labels(ds.labels.data(), ds.n, static_cast<int>(ds.num_labels));
+      codes.query_labels = all_labels.select(split.query);
+      codes.database_labels = all_labels.select(split.database);
+      eval::EvalConfig cfg = e.eval;
+      cfg.threads = threads;
+      const auto results = eval::evaluate_all(codes, cfg);
+      timings.eval = seconds_since(t);
+
+      std::vector<store::Metric> metrics;
+      std::vector<store::CurvePoint> curves;
+      for (const auto& [dir, m] : results) collect(dir, m, metrics, curves);
+      if (!ctx.notes.empty()) {
+        rec.protocol_json = protocol_json(e, ds, split, ctx.notes);
+        db.begin_run(rec);  // same key and id: records the notes before the results land
+      }
+      db.finish_run(run_id, metrics, curves, epochs, timings);
+      ++summary.ran;
+      char buf[128];
+      std::snprintf(buf, sizeof buf, "done: mAP i2t %.4f t2i %.4f", results.at("i2t").map, results.at("t2i").map);
+      progress.end_cell(buf);
+    } catch (const std::exception& ex) {
+      db.fail_run(run_id, ex.what());
+      ++summary.failed;
+      progress.end_cell(std::string("FAILED: ") + ex.what());
+    }
+  }
+  return summary;
+}
+
+}  // namespace cmh
