@@ -3,6 +3,7 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 #include <sstream>
@@ -17,9 +18,9 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::set<std::string> kTopKeys = {"name", "description", "bits", "seeds", "threads", "device",
-                                        "selection", "data_root", "eval", "datasets", "methods"};
+                                        "data_root", "eval", "datasets", "methods"};
 const std::set<std::string> kEvalKeys = {"map_at", "topn"};
-const std::set<std::string> kMethodKeys = {"name", "label", "enabled", "bits", "params"};
+const std::set<std::string> kMethodKeys = {"name", "label", "enabled", "bits", "datasets", "params"};
 
 std::string join(const std::set<std::string>& s) {
   std::string out;
@@ -49,7 +50,8 @@ struct Parser {
   std::vector<T> int_list(const toml::node* n, const std::string& key, int64_t lo, int64_t hi) const {
     std::vector<T> out;
     const toml::array* a = n ? n->as_array() : nullptr;
-    if (!a) fail("'" + key + "' must be a list of integers, e.g. " + key + " = [16, 32, 64]");
+    if (!a)
+      fail("'" + key + "' must be a list of integers, e.g. " + key + " = " + (key == "seeds" ? "[1, 2]" : "[16, 32, 64]"));
     if (a->empty()) fail("'" + key + "' is empty; give at least one value");
     for (const auto& e : *a) {
       auto v = e.value<int64_t>();
@@ -135,12 +137,6 @@ struct Parser {
       if (!d) fail("'device' must be a string: \"cpu\" or \"cuda[:N]\"");
       e.device = *d;
     }
-    if (root.contains("selection")) {
-      auto s = root["selection"].value<std::string>();
-      if (!s || (*s != "final" && *s != "best_query" && *s != "best_val"))
-        fail("'selection' must be one of: final, best_query, best_val");
-      e.selection = *s;
-    }
     if (const toml::node* ev = root.get("eval")) {
       const toml::table* t = ev->as_table();
       if (!t) fail("'eval' must be a table");
@@ -184,6 +180,17 @@ struct Parser {
         m.params = Params(info.name, info.params, ov);
       } catch (const InputError& err) {
         fail(err.what());
+      }
+      if (const toml::node* dn = t->get("datasets")) {
+        const toml::array* a = dn->as_array();
+        if (!a || a->empty()) fail("methods[" + std::to_string(i) + "].datasets must be a non-empty list of dataset names");
+        for (const auto& v : *a) {
+          auto name = v.value<std::string>();
+          if (!name || !dataset_names.count(*name))
+            fail("methods[" + std::to_string(i) + "].datasets names '" + (name ? *name : std::string("?")) +
+                 "', which is not a declared dataset; declared: " + join(dataset_names));
+          m.datasets.push_back(*name);
+        }
       }
       if (t->contains("bits")) m.bits = int_list<int>(t->get("bits"), "methods[" + std::to_string(i) + "].bits", 1, eval::PackedBits::kMaxBits);
       e.methods.push_back(std::move(m));
@@ -238,7 +245,9 @@ Experiment parse_experiment(const std::string& text, const std::string& origin, 
 std::vector<Cell> expand_cells(const Experiment& e) {
   std::vector<Cell> cells;
   for (const auto& d : e.datasets)
-    for (const auto& m : e.methods)
+    for (const auto& m : e.methods) {
+      if (!m.datasets.empty() && std::find(m.datasets.begin(), m.datasets.end(), d.declaration.name) == m.datasets.end())
+        continue;
       for (int bits : m.bits.empty() ? e.bits : m.bits)
         for (int64_t seed : e.seeds) {
           Cell c;
@@ -260,12 +269,12 @@ std::vector<Cell> expand_cells(const Experiment& e) {
           j.key("method").begin_object().key("label").value(m.label).key("name").value(m.method);
           j.key("params").raw(m.params.to_json()).end_object();
           j.key("seed").value(static_cast<long long>(seed));
-          j.key("selection").value(e.selection);
           j.end_object();
           c.description_json = j.str();
           c.key = data::sha256_hex(c.description_json).substr(0, 16);
           cells.push_back(std::move(c));
         }
+    }
   return cells;
 }
 

@@ -24,6 +24,7 @@ struct MethodEntry {
   std::string method;  ///< registry name
   Params params;       ///< resolved: defaults + overrides
   std::vector<int> bits;  ///< this entry's code lengths (default: the experiment's)
+  std::vector<std::string> datasets;  ///< dataset names this entry runs on (default: all)
 };
 
 struct Experiment {
@@ -35,7 +36,6 @@ struct Experiment {
   eval::EvalConfig eval;
   int threads = 0;  ///< 0: all cores (recorded with every run)
   std::string device = "cpu";
-  std::string selection = "final";  ///< model-selection rule, shown in every table
 };
 
 struct Cell {

@@ -82,6 +82,13 @@ struct RunContext {
   /// Deviations and choices a result depends on (e.g. "CCA: 6 of 16 bits are random
   /// projections"); stored with the run and shown by reports.
   std::vector<std::string> notes;
+  /// For selection rules other than "final": the mean of i→t and t→i mAP of the method's current
+  /// codes on the selection set (the query set for best_query, a validation split carved from
+  /// the training items for best_val), computed by the runner. Empty for closed-form methods.
+  std::function<double()> selection_score;
+  /// True once the user asked to stop (SIGINT): a method finishes its checkpoint, then throws
+  /// cmh::Interrupted.
+  std::function<bool()> stop_requested;
 };
 
 /// A cross-modal hashing method: learns from the training items, then encodes any items of
@@ -93,6 +100,11 @@ class Method {
   virtual void fit(const data::Dataset& dataset, const std::vector<int64_t>& train, RunContext& ctx) = 0;
   virtual eval::PackedBits encode_image(const data::Dataset& dataset, const std::vector<int64_t>& items) = 0;
   virtual eval::PackedBits encode_text(const data::Dataset& dataset, const std::vector<int64_t>& items) = 0;
+  /// Bit-scalable methods (SCAHN): the code's bit indices, most significant first, so that the
+  /// first k' give a k'-bit code without retraining; empty for other methods.
+  virtual std::vector<int> bit_ranking() const { return {}; }
+  /// What the ranking is (e.g. "intended attention ranking"), named in every bit-scalable result.
+  virtual std::string bit_ranking_name() const { return ""; }
 };
 
 /// A registered method: name, citation, parameter table and factory.

@@ -91,13 +91,21 @@ std::string fingerprints_json(const data::Dataset& d) {
   return j.str();
 }
 
-std::string protocol_json(const Experiment& e, const data::Dataset& d, const data::Split& s,
+// The model-selection rule of a cell: a deep method's `selection` parameter, else closed form.
+std::string selection_rule(const Params& p) {
+  auto it = p.values().find("selection");
+  return it == p.values().end() ? "final" : std::get<std::string>(it->second);
+}
+
+std::string protocol_json(const Params& params, const data::Dataset& d, const data::Split& s,
                           const std::vector<std::string>& notes) {
   JsonWriter j;
   j.begin_object();
   j.key("query").value(s.query.size()).key("train").value(s.train.size()).key("database").value(s.database.size());
   j.key("split").value(d.fixed_split ? "fixed by the data" : "seeded permutation (legacy NumPy)");
-  j.key("selection").value(e.selection);
+  const std::string rule = selection_rule(params);
+  j.key("selection").value(rule);
+  j.key("selection_peeks_at_test").value(rule == "best_query");
   j.key("tie_rule").value(eval::kTieRule);
   j.key("relevance").value("share at least one label");
   j.key("synthetic_image").value(d.image.synthetic).key("synthetic_text").value(d.text.synthetic);
@@ -124,6 +132,30 @@ void collect(const std::string& dir, const eval::DirectionMetrics& m, std::vecto
   }
   i = 0;
   for (const auto& [n, v] : m.precision_at_n) curves.push_back({dir, "topn", i++, static_cast<double>(n), v});
+}
+
+// Bit-scalable methods: codes of k/2, k/4, … (down to 4) bits from the one k-bit model, keeping
+// the first bits of its ranking; each length's mAP is stored as map@bits=K and as a bitscale
+// curve (x = kept bits, y = mAP) whose first point is the full code.
+void bit_scale(const eval::CrossModalCodes& full, const std::vector<int>& ranking,
+               const std::map<std::string, eval::DirectionMetrics>& full_results, int threads,
+               std::vector<store::Metric>& metrics, std::vector<store::CurvePoint>& curves) {
+  std::map<std::string, int> index;
+  for (const auto& [dir, m] : full_results) curves.push_back({dir, "bitscale", index[dir]++, double(full.query_image.bits()), m.map});
+  for (int kept = full.query_image.bits() / 2; kept >= 4; kept /= 2) {
+    const std::vector<int> order(ranking.begin(), ranking.begin() + kept);
+    const auto qi = full.query_image.keep_bits(order), qt = full.query_text.keep_bits(order);
+    const auto di = full.database_image.keep_bits(order), dt = full.database_text.keep_bits(order);
+    const std::pair<std::string, double> maps[] = {
+        {"i2t", eval::mean_average_precision(qi, dt, full.query_labels, full.database_labels, threads)},
+        {"t2i", eval::mean_average_precision(qt, di, full.query_labels, full.database_labels, threads)},
+        {"i2i", eval::mean_average_precision(qi, di, full.query_labels, full.database_labels, threads)},
+        {"t2t", eval::mean_average_precision(qt, dt, full.query_labels, full.database_labels, threads)}};
+    for (const auto& [dir, v] : maps) {
+      metrics.push_back({dir, "map@bits=" + std::to_string(kept), v});
+      curves.push_back({dir, "bitscale", index[dir]++, double(kept), v});
+    }
+  }
 }
 
 }  // namespace
@@ -196,12 +228,14 @@ RunSummary run_experiment(const Experiment& e, const RunOptions& opt) {
     rec.threads = threads;
     rec.library_versions_json = versions;
     rec.data_fingerprints_json = fingerprints_json(ds);
-    rec.protocol_json = protocol_json(e, ds, split, {});
+    rec.protocol_json = protocol_json(cell.method->params, ds, split, {});
     const int64_t run_id = db.begin_run(rec);
     progress.begin_cell(i, cell);
 
     std::vector<store::EpochValue> epochs;
     store::Timings timings;
+    const std::string checkpoint_dir = db_path + ".ckpt/" + cell.key;
+    std::error_code ec;
     try {
       RunContext ctx;
       ctx.bits = cell.bits;
@@ -213,9 +247,44 @@ RunSummary run_experiment(const Experiment& e, const RunOptions& opt) {
         for (const auto& [k, v] : log.values) epochs.push_back({log.epoch, k, v});
         progress.epoch(log);
       };
+      ctx.stop_requested = [] { return g_stop.load(); };
+      std::filesystem::create_directories(checkpoint_dir);
+      ctx.checkpoint_dir = checkpoint_dir;
       auto method = info.create();
+
+      // Model selection other than "final": the runner scores the method's current codes.
+      std::vector<int64_t> fit_items = split.train;
+      const std::string rule = selection_rule(cell.method->params);
+      const auto all_labels = eval::PackedBits::labels(ds.labels.data(), ds.n, static_cast<int>(ds.num_labels));
+      std::vector<int64_t> sel_query, sel_database;
+      if (rule == "best_query") {
+        sel_query = split.query;
+        sel_database = split.database;
+        ctx.notes.push_back("selection best_query: the epoch is chosen on the query (test) set, as the reference code "
+                            "does; results are optimistic");
+      } else if (rule == "best_val") {
+        const double frac = cell.method->params.real("val_fraction");
+        const size_t held = std::max<size_t>(1, static_cast<size_t>(frac * static_cast<double>(fit_items.size())));
+        if (!(frac > 0 && frac < 1) || held >= fit_items.size())
+          throw InputError("val_fraction must lie in (0, 1) and leave training items");
+        sel_query.assign(fit_items.end() - static_cast<std::ptrdiff_t>(held), fit_items.end());
+        fit_items.resize(fit_items.size() - held);
+        sel_database = fit_items;
+        ctx.notes.push_back("selection best_val: " + std::to_string(held) + " training items held out for validation");
+      }
+      if (!sel_query.empty()) {
+        Method* m = method.get();
+        const auto ql = all_labels.select(sel_query), dl = all_labels.select(sel_database);
+        ctx.selection_score = [&, m, ql, dl] {
+          const double i2t = eval::mean_average_precision(m->encode_image(ds, sel_query), m->encode_text(ds, sel_database),
+                                                          ql, dl, threads);
+          const double t2i = eval::mean_average_precision(m->encode_text(ds, sel_query), m->encode_image(ds, sel_database),
+                                                          ql, dl, threads);
+          return 0.5 * (i2t + t2i);
+        };
+      }
       auto t = Clock::now();
-      method->fit(ds, split.train, ctx);
+      method->fit(ds, fit_items, ctx);
       timings.train = seconds_since(t);
 
       t = Clock::now();
@@ -231,7 +300,6 @@ RunSummary run_experiment(const Experiment& e, const RunOptions& opt) {
                                  "-bit codes for a " + std::to_string(cell.bits) + "-bit cell");
 
       t = Clock::now();
-      const auto all_labels = eval::PackedBits::labels(ds.labels.data(), ds.n, static_cast<int>(ds.num_labels));
       codes.query_labels = all_labels.select(split.query);
       codes.database_labels = all_labels.select(split.database);
       eval::EvalConfig cfg = e.eval;
@@ -242,17 +310,29 @@ RunSummary run_experiment(const Experiment& e, const RunOptions& opt) {
       std::vector<store::Metric> metrics;
       std::vector<store::CurvePoint> curves;
       for (const auto& [dir, m] : results) collect(dir, m, metrics, curves);
+      const std::vector<int> ranking = method->bit_ranking();
+      if (!ranking.empty()) {
+        bit_scale(codes, ranking, results, threads, metrics, curves);
+        ctx.notes.push_back("bit-scalable codes: bits kept by the " + method->bit_ranking_name());
+      }
       if (!ctx.notes.empty()) {
-        rec.protocol_json = protocol_json(e, ds, split, ctx.notes);
+        rec.protocol_json = protocol_json(cell.method->params, ds, split, ctx.notes);
         db.begin_run(rec);  // same key and id: records the notes before the results land
       }
       db.finish_run(run_id, metrics, curves, epochs, timings);
+      std::filesystem::remove_all(checkpoint_dir, ec);
       ++summary.ran;
       char buf[128];
       std::snprintf(buf, sizeof buf, "done: mAP i2t %.4f t2i %.4f", results.at("i2t").map, results.at("t2i").map);
       progress.end_cell(buf);
+    } catch (const Interrupted& ex) {
+      // The run stays "running" with its checkpoint on disk: the next `run` resumes it.
+      progress.end_cell(std::string("interrupted: ") + ex.what());
+      summary.interrupted = true;
+      break;
     } catch (const std::exception& ex) {
       db.fail_run(run_id, ex.what());
+      std::filesystem::remove_all(checkpoint_dir, ec);
       ++summary.failed;
       progress.end_cell(std::string("FAILED: ") + ex.what());
     }

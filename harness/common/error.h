@@ -13,4 +13,11 @@ class InputError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// The user asked to stop (SIGINT/SIGTERM); the current cell's last checkpoint is on disk and a
+/// re-run resumes from it.
+class Interrupted : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 }  // namespace cmh

@@ -1,0 +1,208 @@
+// MLSPH training and encoding on LibTorch.
+#include "methods/mlsph/mlsph.h"
+
+#include <torch/torch.h>
+
+#include "common/error.h"
+#include "data/dataset.h"
+#include "methods/common/training.h"
+#include "methods/mlsph/mlsph_loss.h"
+#include "methods/nets/batches.h"
+#include "methods/nets/image_nets.h"
+#include "methods/nets/mlsph_text_net.h"
+#include "tensor/tensor_data.h"
+
+namespace cmh::methods {
+namespace {
+
+MlsphParams read_params(const Params& p) {
+  MlsphParams m;
+  m.epochs = p.integer("epochs");
+  m.batch_size = p.integer("batch_size");
+  m.alpha = p.real("alpha");
+  m.beta = p.real("beta");
+  m.gamma = p.real("gamma");
+  m.loss_scale = p.real("loss_scale");
+  m.lr_start = p.real("lr_start");
+  m.lr_end = p.real("lr_end");
+  m.image_net = p.string("image_net");
+  m.image_size = p.integer("image_size");
+  m.pretrained = p.string("pretrained");
+  m.text_hidden = p.integer("text_hidden");
+  m.bn_at_encode = p.string("bn_at_encode");
+  m.selection = p.string("selection");
+  m.val_fraction = p.real("val_fraction");
+  if (m.epochs < 1 || m.batch_size < 2 || m.text_hidden < 1 || m.image_size < 0)
+    throw InputError("mlsph: epochs >= 1, batch_size >= 2, text_hidden >= 1 and image_size >= 0 are required");
+  return m;
+}
+
+class Mlsph final : public Method {
+ public:
+  void fit(const data::Dataset& d, const std::vector<int64_t>& train, RunContext& ctx) override {
+    p_ = read_params(ctx.params);
+    const int64_t n = static_cast<int64_t>(train.size()), k = ctx.bits;
+    if (n < p_.batch_size)
+      throw InputError("mlsph: " + std::to_string(n) + " training items but batch_size " +
+                       std::to_string(p_.batch_size) + "; lower batch_size");
+    build_nets(d, k, ctx);
+    torch::Generator gen = make_generator(ctx.seed);
+    labels_ = label_rows(d, train);  // [n, L]
+    text_ = feature_rows(d.text, train, "mlsph");  // [n, T]
+    training::MemoryBanks banks;
+    banks.init(n, k, gen);
+    torch::optim::SGD img_opt(image_net_->parameters(), torch::optim::SGDOptions(p_.lr_start));
+    torch::optim::SGD txt_opt(text_net_->parameters(), torch::optim::SGDOptions(p_.lr_start));
+
+    const std::vector<int64_t> items(train);
+    training::TrainingParts parts{*image_net_, *text_net_, img_opt, txt_opt, banks, gen};
+    training::run_epochs("mlsph", p_.epochs, p_.selection, ctx, parts, [&](int64_t e) {
+      const double lr = training::linear_lr(e, p_.epochs, p_.lr_start, p_.lr_end);
+      training::set_lr(img_opt, lr);
+      training::set_lr(txt_opt, lr);
+      image_net_->train();
+      text_net_->train();
+      const int64_t steps = n / p_.batch_size;
+      MlsphLossTerms img_terms, txt_terms;
+      for (int64_t s = 0; s < steps; ++s) {  // image pass
+        auto pos = training::sample_batch(n, p_.batch_size, gen);
+        auto f = image_codes(d, items, pos);
+        banks.F.index_put_({pos}, f.detach());
+        auto terms = mlsph_loss(f, labels_.index({pos}), labels_, banks.G, banks.F, banks.B.index({pos}), weights());
+        img_opt.zero_grad();
+        terms.total.backward();
+        img_opt.step();
+        img_terms.accumulate(terms, steps);
+      }
+      for (int64_t s = 0; s < steps; ++s) {  // text pass
+        auto pos = training::sample_batch(n, p_.batch_size, gen);
+        auto g = text_net_->forward(text_.index({pos}));
+        banks.G.index_put_({pos}, g.detach());
+        auto terms = mlsph_loss(g, labels_.index({pos}), labels_, banks.F, banks.G, banks.B.index({pos}), weights());
+        txt_opt.zero_grad();
+        terms.total.backward();
+        txt_opt.step();
+        txt_terms.accumulate(terms, steps);
+      }
+      banks.refresh_codes();
+      return training::EpochValues{{"loss_image", img_terms.total_value}, {"loss_text", txt_terms.total_value},
+                                   {"image_cross", img_terms.cross_value}, {"image_intra", img_terms.intra_value},
+                                   {"image_quant", img_terms.quant_value}, {"text_cross", txt_terms.cross_value},
+                                   {"text_intra", txt_terms.intra_value}, {"text_quant", txt_terms.quant_value},
+                                   {"lr", lr}};
+    });
+  }
+
+  eval::PackedBits encode_image(const data::Dataset& d, const std::vector<int64_t>& items) override {
+    return encode(items, [&](const std::vector<int64_t>& part) { return image_forward(d, part); });
+  }
+  eval::PackedBits encode_text(const data::Dataset& d, const std::vector<int64_t>& items) override {
+    return encode(items, [&](const std::vector<int64_t>& part) {
+      return text_net_->forward(feature_rows(d.text, part, "mlsph"));
+    });
+  }
+
+ private:
+  MlsphWeights weights() const { return {p_.alpha, p_.beta, p_.gamma, p_.loss_scale}; }
+
+  void build_nets(const data::Dataset& d, int64_t k, RunContext& ctx) {
+    torch::manual_seed(ctx.seed);  // module initialisers draw from the global generator
+    const bool pixels = d.image.kind == data::ModalityKind::kPixels;
+    std::string net = p_.image_net;
+    if (net == "auto") {
+      net = nets::auto_image_backbone(pixels, static_cast<int64_t>(d.image.height));
+      ctx.notes.push_back("mlsph: image_net auto -> " + net);
+    }
+    if (pixels == (net == "mlp"))
+      throw InputError("mlsph: image_net '" + net + "' does not fit the dataset's images (" +
+                       (pixels ? "pixels" : "feature vectors") + "); use image_net = \"auto\"");
+    backbone_ = nets::make_image_backbone(net, pixels ? 0 : static_cast<int64_t>(d.image.dim));
+    image_size_ = p_.image_size > 0 ? p_.image_size : (net.rfind("resnet", 0) == 0 ? 224 : 0);
+    if (!p_.pretrained.empty()) {
+      const size_t loaded = nets::load_backbone_weights(*backbone_, p_.pretrained);
+      ctx.notes.push_back("mlsph: pretrained image weights from " + p_.pretrained + " (" + std::to_string(loaded) + " tensors)");
+    } else if (net.rfind("resnet", 0) == 0) {
+      ctx.notes.push_back("mlsph: " + net + " trained from scratch (no pretrained weights; the paper uses ImageNet weights)");
+    }
+    auto head = torch::nn::Linear(backbone_->feature_dim(), k);
+    {
+      torch::NoGradGuard no_grad;
+      head->weight.normal_(0.0, 0.01);
+      head->bias.zero_();
+    }
+    image_net_ = std::make_shared<ImageNet>(backbone_, head);
+    text_net_ = nets::MlsphTextNet(static_cast<int64_t>(d.text.dim), k, p_.text_hidden);
+  }
+
+  // Backbone → Linear(F → k) → tanh.
+  struct ImageNet : torch::nn::Module {
+    ImageNet(std::shared_ptr<nets::ImageBackbone> b, torch::nn::Linear h) {
+      backbone = register_module("backbone", b);
+      head = register_module("head", h);
+    }
+    torch::Tensor forward(const torch::Tensor& x) { return torch::tanh(head(backbone->forward(x))); }
+    std::shared_ptr<nets::ImageBackbone> backbone;
+    torch::nn::Linear head{nullptr};
+  };
+
+  torch::Tensor image_forward(const data::Dataset& d, const std::vector<int64_t>& dataset_items) {
+    return image_net_->forward(nets::image_batch(d.image, dataset_items, image_size_));
+  }
+  torch::Tensor image_codes(const data::Dataset& d, const std::vector<int64_t>& train, const torch::Tensor& pos) {
+    std::vector<int64_t> items;
+    for (int64_t p : nets::to_indices(pos)) items.push_back(train[static_cast<size_t>(p)]);
+    return image_forward(d, items);
+  }
+
+  template <class Forward>
+  eval::PackedBits encode(const std::vector<int64_t>& items, Forward&& forward) {
+    torch::NoGradGuard no_grad;
+    const bool eval_mode = p_.bn_at_encode == "eval";
+    image_net_->train(!eval_mode);
+    text_net_->train(!eval_mode);
+    std::vector<torch::Tensor> parts;
+    nets::for_each_batch(items, 256, [&](const std::vector<int64_t>& part) { parts.push_back(forward(part)); });
+    image_net_->train();
+    text_net_->train();
+    return pack_signs(torch::cat(parts, 0));
+  }
+
+  MlsphParams p_;
+  std::shared_ptr<nets::ImageBackbone> backbone_;
+  std::shared_ptr<ImageNet> image_net_;
+  nets::MlsphTextNet text_net_{nullptr};
+  int64_t image_size_ = 0;
+  torch::Tensor labels_, text_;
+};
+
+}  // namespace
+
+MethodInfo mlsph_method_info() {
+  const MlsphParams d;
+  MethodInfo m;
+  m.name = "mlsph";
+  m.summary = "multi-label semantics preserving deep cross-modal hashing (2x Jaccard similarity, memory banks)";
+  m.citation = "Zou, Wang, Bakker, Wu, Signal Processing: Image Communication 93, 2021";
+  m.folder = "methods/mlsph";
+  m.params = {
+      {"epochs", ParamType::kInt, d.epochs, "training epochs (paper: 100)", {}},
+      {"batch_size", ParamType::kInt, d.batch_size, "items per step", {}},
+      {"alpha", ParamType::kReal, d.alpha, "weight of S vs cos(f, G) (cross-modal)", {}},
+      {"beta", ParamType::kReal, d.beta, "weight of S vs cos(f, F) (intra-modal)", {}},
+      {"gamma", ParamType::kReal, d.gamma, "weight of the quantisation term", {}},
+      {"loss_scale", ParamType::kReal, d.loss_scale, "factor on the whole loss (reference: 10)", {}},
+      {"lr_start", ParamType::kReal, d.lr_start, "learning rate at epoch 0 (10^-1.5), linear schedule", {}},
+      {"lr_end", ParamType::kReal, d.lr_end, "learning rate the linear schedule reaches after the last epoch", {}},
+      {"image_net", ParamType::kString, d.image_net, "image backbone", {"auto", "resnet34", "resnet18", "small_cnn", "mlp"}},
+      {"image_size", ParamType::kInt, d.image_size, "resize pictures (0: 224 for ResNets, else as stored)", {}},
+      {"pretrained", ParamType::kString, d.pretrained, "ImageNet weights file for the backbone (\"\": none)", {}},
+      {"text_hidden", ParamType::kInt, d.text_hidden, "text net width (paper: 4096)", {}},
+      {"bn_at_encode", ParamType::kString, d.bn_at_encode, "BatchNorm when encoding: eval, or train as the reference", {"eval", "train"}},
+      {"selection", ParamType::kString, d.selection, "which epoch's model is kept", {"final", "best_query", "best_val"}},
+      {"val_fraction", ParamType::kReal, d.val_fraction, "best_val: share of training items held out", {}},
+  };
+  m.create = [] { return std::make_unique<Mlsph>(); };
+  return m;
+}
+
+}  // namespace cmh::methods

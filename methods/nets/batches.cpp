@@ -1,0 +1,36 @@
+// Mini-batch conversion.
+#include "methods/nets/batches.h"
+
+#include <cstring>
+
+#include "tensor/tensor_data.h"
+
+namespace cmh::nets {
+
+torch::Tensor image_batch(const data::Modality& image, const std::vector<int64_t>& items, int64_t size) {
+  if (image.kind == data::ModalityKind::kFeatures) return feature_rows(image, items, "image net");
+  const int64_t c = static_cast<int64_t>(image.channels), h = static_cast<int64_t>(image.height),
+                w = static_cast<int64_t>(image.width);
+  const size_t per_item = static_cast<size_t>(c * h * w);
+  auto raw = torch::empty({static_cast<int64_t>(items.size()), c, h, w}, torch::kUInt8);
+  uint8_t* dst = raw.data_ptr<uint8_t>();
+  for (size_t k = 0; k < items.size(); ++k)
+    std::memcpy(dst + k * per_item, image.pixels.data() + static_cast<size_t>(items[k]) * per_item, per_item);
+  auto x = raw.to(torch::kFloat32).div_(255.0);
+  if (c == 3) {
+    static const auto mean = torch::tensor({0.485f, 0.456f, 0.406f}).view({1, 3, 1, 1});
+    static const auto stdev = torch::tensor({0.229f, 0.224f, 0.225f}).view({1, 3, 1, 1});
+    x = (x - mean) / stdev;
+  }
+  if (size > 0 && (size != h || size != w))
+    x = torch::nn::functional::interpolate(
+        x, torch::nn::functional::InterpolateFuncOptions().size(std::vector<int64_t>{size, size}).mode(torch::kBilinear).align_corners(false));
+  return x;
+}
+
+std::vector<int64_t> to_indices(const torch::Tensor& idx) {
+  auto c = idx.to(torch::kLong).contiguous();
+  return std::vector<int64_t>(c.data_ptr<int64_t>(), c.data_ptr<int64_t>() + c.numel());
+}
+
+}  // namespace cmh::nets
