@@ -1,0 +1,227 @@
+// SCAHN training, encoding and bit ranking on LibTorch.
+#include "methods/scahn/scahn.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "common/error.h"
+#include "data/dataset.h"
+#include "methods/common/training.h"
+#include "methods/nets/batches.h"
+#include "methods/scahn/scahn_loss.h"
+#include "methods/scahn/scahn_nets.h"
+#include "tensor/tensor_data.h"
+
+namespace cmh::methods {
+namespace {
+
+ScahnParams read_params(const Params& p) {
+  ScahnParams s;
+  s.epochs = p.integer("epochs");
+  s.batch_size = p.integer("batch_size");
+  s.alpha_divisor = p.real("alpha_divisor");
+  s.lambda = p.real("lambda");
+  s.gamma = p.real("gamma");
+  s.beta = p.real("beta");
+  s.lr = p.real("lr");
+  s.lr_decay = p.real("lr_decay");
+  s.image_net = p.string("image_net");
+  s.image_size = p.integer("image_size");
+  s.pretrained = p.string("pretrained");
+  s.augment = p.string("augment");
+  s.bit_rank = p.string("bit_rank");
+  s.bn_at_encode = p.string("bn_at_encode");
+  s.selection = p.string("selection");
+  s.val_fraction = p.real("val_fraction");
+  if (s.epochs < 1 || s.batch_size < 2 || s.alpha_divisor <= 0 || s.lr <= 0 || s.lr_decay <= 0 || s.image_size < 0)
+    throw InputError("scahn: epochs >= 1, batch_size >= 2, alpha_divisor > 0, lr > 0, lr_decay > 0 and image_size >= 0 are required");
+  return s;
+}
+
+// The reference augmentation, per picture, drawn from the method's generator. x: [n, C, H, W].
+torch::Tensor augment(const torch::Tensor& x, torch::Generator& gen) {
+  auto r = torch::rand({x.size(0), 5}, gen, torch::kFloat32).contiguous();
+  const float* u = r.data_ptr<float>();
+  std::vector<torch::Tensor> out;
+  for (int64_t i = 0; i < x.size(0); ++i) {
+    auto p = x[i];
+    const float* v = u + 5 * i;
+    if (v[0] < 0.8f) {
+      if (v[1] < 0.5f) p = torch::rot90(p, 1 + static_cast<int64_t>(v[2] * 3.0f) % 3, {1, 2});
+      if (v[3] < 0.5f) p = torch::flip(p, {2});
+      if (v[4] < 0.5f) p = torch::flip(p, {1});
+    }
+    out.push_back(p);
+  }
+  return torch::stack(out);
+}
+
+std::vector<torch::Tensor> five_outputs(const ScahnOutputs& o, int64_t begin, int64_t count) {
+  std::vector<torch::Tensor> v;
+  for (const auto& h : o.stages) v.push_back(h.narrow(0, begin, count));
+  v.push_back(torch::tanh(o.fused.narrow(0, begin, count)));
+  return v;
+}
+
+class Scahn final : public Method {
+ public:
+  void fit(const data::Dataset& d, const std::vector<int64_t>& train, RunContext& ctx) override {
+    p_ = read_params(ctx.params);
+    const int64_t n = static_cast<int64_t>(train.size()), k = ctx.bits, bs = p_.batch_size;
+    if (n < 2 * bs)
+      throw InputError("scahn: " + std::to_string(n) + " training items cannot give two disjoint batches of " +
+                       std::to_string(bs) + "; lower batch_size");
+    build_nets(d, k, ctx);
+    torch::Generator gen = make_generator(ctx.seed);
+    const auto labels = label_rows(d, train);
+    const auto text = feature_rows(d.text, train, "scahn");
+    training::MemoryBanks banks;
+    banks.init(n, k, gen);
+    torch::optim::SGD img_opt(image_net_->parameters(), torch::optim::SGDOptions(p_.lr));
+    torch::optim::SGD txt_opt(text_net_->parameters(), torch::optim::SGDOptions(p_.lr));
+    const ScahnWeights w{static_cast<double>(k) / p_.alpha_divisor, p_.lambda, p_.gamma, p_.beta};
+    const bool augment_pixels = p_.augment == "reference" && d.image.kind == data::ModalityKind::kPixels;
+
+    training::TrainingParts parts{*image_net_, *text_net_, img_opt, txt_opt, banks, gen};
+    training::run_epochs("scahn", p_.epochs, p_.selection, ctx, parts, [&](int64_t e) {
+      const double lr = p_.lr * std::pow(p_.lr_decay, static_cast<double>(e) / static_cast<double>(p_.epochs));
+      training::set_lr(img_opt, lr);
+      training::set_lr(txt_opt, lr);
+      image_net_->train();
+      text_net_->train();
+      const int64_t steps = n / bs;
+      ScahnLossTerms img_terms, txt_terms;
+      for (int side = 0; side < 2; ++side) {  // the image pass, then the text pass
+        for (int64_t s = 0; s < steps; ++s) {
+          auto perm = torch::randperm(n, gen, torch::kLong);
+          auto b1 = perm.narrow(0, 0, bs), b2 = perm.narrow(0, bs, bs), both = perm.narrow(0, 0, 2 * bs);
+          ScahnOutputs out;
+          if (side == 0) {
+            std::vector<int64_t> items;
+            for (int64_t q : nets::to_indices(both)) items.push_back(train[static_cast<size_t>(q)]);
+            auto x = nets::image_batch(d.image, items, image_size_);
+            if (augment_pixels) x = augment(x, gen);
+            out = image_net_->forward(x);
+          } else {
+            out = text_net_->forward(text.index({both}));
+          }
+          auto out1 = five_outputs(out, 0, bs), out2 = five_outputs(out, bs, bs);
+          torch::Tensor& same = side == 0 ? banks.F : banks.G;
+          const torch::Tensor& other = side == 0 ? banks.G : banks.F;
+          same.index_put_({b1}, out1.back().detach());
+          same.index_put_({b2}, out2.back().detach());
+          const auto l1 = labels.index({b1}), l2 = labels.index({b2});
+          auto t = scahn_loss(out1, out2, share_label_similarity(l1, labels), share_label_similarity(l2, labels),
+                              share_label_similarity(l1, l2), other, same, banks.B.index({b1}), banks.B.index({b2}), w);
+          auto& opt = side == 0 ? img_opt : txt_opt;
+          opt.zero_grad();
+          t.total.backward();
+          opt.step();
+          (side == 0 ? img_terms : txt_terms).accumulate(t, steps);
+        }
+      }
+      banks.refresh_codes();
+      return training::EpochValues{{"loss_image", img_terms.total_value}, {"loss_text", txt_terms.total_value},
+                                   {"image_inter", img_terms.inter}, {"image_intra", img_terms.intra},
+                                   {"image_pair", img_terms.pair}, {"image_quant", img_terms.quant},
+                                   {"text_inter", txt_terms.inter}, {"text_intra", txt_terms.intra},
+                                   {"text_pair", txt_terms.pair}, {"text_quant", txt_terms.quant}, {"lr", lr}};
+    });
+    ranking_ = scahn_bit_ranking(image_net_->fusion->weight, text_net_->fusion->weight, p_.bit_rank);
+  }
+
+  eval::PackedBits encode_image(const data::Dataset& d, const std::vector<int64_t>& items) override {
+    return encode(items, [&](const std::vector<int64_t>& part) {
+      return image_net_->forward(nets::image_batch(d.image, part, image_size_)).fused;
+    });
+  }
+  eval::PackedBits encode_text(const data::Dataset& d, const std::vector<int64_t>& items) override {
+    return encode(items, [&](const std::vector<int64_t>& part) {
+      return text_net_->forward(feature_rows(d.text, part, "scahn")).fused;
+    });
+  }
+  std::vector<int> bit_ranking() const override { return ranking_; }
+  std::string bit_ranking_name() const override {
+    return p_.bit_rank == "intended" ? "intended attention ranking (sum of both sides' stage weights)"
+                                     : "the reference code's ranking '" + p_.bit_rank + "' (known to be wrong)";
+  }
+
+ private:
+  void build_nets(const data::Dataset& d, int64_t k, RunContext& ctx) {
+    torch::manual_seed(ctx.seed);  // module initialisers draw from the global generator
+    const bool pixels = d.image.kind == data::ModalityKind::kPixels;
+    std::string net = p_.image_net;
+    if (net == "auto") {
+      net = nets::auto_image_backbone(pixels, static_cast<int64_t>(d.image.height));
+      ctx.notes.push_back("scahn: image_net auto -> " + net);
+    }
+    if (pixels == (net == "mlp"))
+      throw InputError("scahn: image_net '" + net + "' does not fit the dataset's images (" +
+                       (pixels ? "pixels" : "feature vectors") + "); use image_net = \"auto\"");
+    auto backbone = nets::make_image_backbone(net, pixels ? 0 : static_cast<int64_t>(d.image.dim));
+    image_size_ = p_.image_size > 0 ? p_.image_size : (net.rfind("resnet", 0) == 0 ? 224 : 0);
+    if (!p_.pretrained.empty()) {
+      const size_t loaded = nets::load_backbone_weights(*backbone, p_.pretrained);
+      ctx.notes.push_back("scahn: pretrained image weights from " + p_.pretrained + " (" + std::to_string(loaded) + " tensors)");
+    } else if (net.rfind("resnet", 0) == 0) {
+      ctx.notes.push_back("scahn: " + net + " trained from scratch (no pretrained weights; the paper uses ImageNet weights)");
+    }
+    image_net_ = ScahnImageNet(backbone, k);
+    text_net_ = ScahnTextNet(static_cast<int64_t>(d.text.dim), k);
+    if (p_.bit_rank != "intended")
+      ctx.notes.push_back("scahn: bit_rank = " + p_.bit_rank + " reproduces a defect of the reference code");
+  }
+
+  template <class Forward>
+  eval::PackedBits encode(const std::vector<int64_t>& items, Forward&& forward) {
+    torch::NoGradGuard no_grad;
+    const bool eval_mode = p_.bn_at_encode == "eval";
+    image_net_->train(!eval_mode);
+    text_net_->train(!eval_mode);
+    std::vector<torch::Tensor> parts;
+    nets::for_each_batch(items, 256, [&](const std::vector<int64_t>& part) { parts.push_back(forward(part)); });
+    image_net_->train();
+    text_net_->train();
+    return pack_signs(torch::cat(parts, 0));
+  }
+
+  ScahnParams p_;
+  ScahnImageNet image_net_{nullptr};
+  ScahnTextNet text_net_{nullptr};
+  int64_t image_size_ = 0;
+  std::vector<int> ranking_;
+};
+
+}  // namespace
+
+MethodInfo scahn_method_info() {
+  const ScahnParams d;
+  MethodInfo m;
+  m.name = "scahn";
+  m.summary = "self-constraining, attention-based hashing network with bit-scalable codes";
+  m.citation = "Wang, Zou, Bakker, Wu, Neurocomputing 400, 2020";
+  m.folder = "methods/scahn";
+  m.params = {
+      {"epochs", ParamType::kInt, d.epochs, "training epochs (reference config: 500)", {}},
+      {"batch_size", ParamType::kInt, d.batch_size, "size of each of the two disjoint batches per step", {}},
+      {"alpha_divisor", ParamType::kReal, d.alpha_divisor, "alpha_s = bits / alpha_divisor scales inner products", {}},
+      {"lambda", ParamType::kReal, d.lambda, "weight of the intra-modal term", {}},
+      {"gamma", ParamType::kReal, d.gamma, "weight of the pairwise term between the two batches", {}},
+      {"beta", ParamType::kReal, d.beta, "weight of the quantisation term", {}},
+      {"lr", ParamType::kReal, d.lr, "initial learning rate of both networks (10^-1.1)", {}},
+      {"lr_decay", ParamType::kReal, d.lr_decay, "total decay over the epochs (reference: 10^-6 / 10^-1.5)", {}},
+      {"image_net", ParamType::kString, d.image_net, "image backbone", {"auto", "resnet34", "resnet18", "small_cnn", "mlp"}},
+      {"image_size", ParamType::kInt, d.image_size, "resize pictures (0: 224 for ResNets, else as stored)", {}},
+      {"pretrained", ParamType::kString, d.pretrained, "ImageNet weights file for the backbone (\"\": none)", {}},
+      {"augment", ParamType::kString, d.augment, "image augmentation", {"reference", "none"}},
+      {"bit_rank", ParamType::kString, d.bit_rank, "bits kept by shorter codes", {"intended", "reference_softmax", "reference_lowest"}},
+      {"bn_at_encode", ParamType::kString, d.bn_at_encode, "BatchNorm when encoding", {"eval", "train"}},
+      {"selection", ParamType::kString, d.selection, "which epoch's model is kept", {"final", "best_query", "best_val"}},
+      {"val_fraction", ParamType::kReal, d.val_fraction, "best_val: share of training items held out", {}},
+  };
+  m.create = [] { return std::make_unique<Scahn>(); };
+  return m;
+}
+
+}  // namespace cmh::methods

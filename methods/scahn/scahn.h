@@ -1,0 +1,39 @@
+// SCAHN: self-constraining and attention-based hashing network for bit-scalable cross-modal
+// retrieval. Wang, Zou, Bakker, Wu, Neurocomputing 400 (2020) 255–271.
+// ../shared/design/METHODS.md § Common training skeleton and § SCAHN.
+#pragma once
+
+#include <string>
+
+#include "method.h"
+
+namespace cmh::methods {
+
+struct ScahnParams {
+  int64_t epochs = 500;
+  int64_t batch_size = 64;   ///< each step draws two disjoint batches of this size
+  double alpha_divisor = 32; ///< α_s = k / alpha_divisor scales every inner product
+  double lambda = 1.0;       ///< intra-modal term
+  double gamma = 0.01;       ///< pairwise term between the two batches
+  double beta = 2.0;         ///< quantisation term
+  double lr = 0.07943282347242814;  ///< 10^-1.1, both networks
+  /// The learning rate is multiplied each epoch by lr_decay^(1/epochs) (reference: 10^-6 / 10^-1.5).
+  double lr_decay = 3.1622776601683795e-05;
+  std::string image_net = "auto";  ///< as MLSPH: mlp | small_cnn | resnet18 | resnet34 (paper)
+  int64_t image_size = 0;
+  std::string pretrained;
+  /// "reference": with probability 0.8 rotate by 90/180/270 (p 0.5), flip horizontally (p 0.5),
+  /// flip vertically (p 0.5), per picture; "none".
+  std::string augment = "reference";
+  /// Which bits a shorter code keeps: "intended" (Σ attention weight, highest first), or one of
+  /// the reference code's two broken rankings (see scahn_loss.h).
+  std::string bit_rank = "intended";
+  std::string bn_at_encode = "eval";
+  std::string selection = "final";
+  double val_fraction = 0.1;
+};
+
+/// The registry entry (name "scahn").
+MethodInfo scahn_method_info();
+
+}  // namespace cmh::methods

@@ -1,0 +1,75 @@
+// SCAHN losses and bit ranking.
+#include "methods/scahn/scahn_loss.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "common/error.h"
+
+namespace cmh::methods {
+
+torch::Tensor share_label_similarity(const torch::Tensor& a, const torch::Tensor& b) {
+  return (a.matmul(b.transpose(0, 1)) > 0).to(torch::kFloat32);
+}
+
+torch::Tensor pairwise_nll(const torch::Tensor& s, const torch::Tensor& theta) {
+  return (torch::nn::functional::softplus(theta) - s * theta).mean();
+}
+
+void ScahnLossTerms::accumulate(const ScahnLossTerms& t, int64_t steps) {
+  const double w = 1.0 / static_cast<double>(steps);
+  inter += w * t.inter;
+  intra += w * t.intra;
+  pair += w * t.pair;
+  quant += w * t.quant;
+  total_value += w * t.total_value;
+}
+
+ScahnLossTerms scahn_loss(const std::vector<torch::Tensor>& out1, const std::vector<torch::Tensor>& out2,
+                          const torch::Tensor& s1, const torch::Tensor& s2, const torch::Tensor& s12,
+                          const torch::Tensor& other, const torch::Tensor& same, const torch::Tensor& codes1,
+                          const torch::Tensor& codes2, const ScahnWeights& w) {
+  const double a = w.alpha_s, k = static_cast<double>(codes1.size(1));
+  torch::Tensor inter = torch::zeros({}), intra = torch::zeros({}), pair = torch::zeros({});
+  for (size_t o = 0; o < out1.size(); ++o) {
+    inter = inter + 0.5 * (pairwise_nll(s1, out1[o].matmul(other.t()) / a) + pairwise_nll(s2, out2[o].matmul(other.t()) / a));
+    intra = intra + 0.5 * (pairwise_nll(s1, out1[o].matmul(same.t()) / a) + pairwise_nll(s2, out2[o].matmul(same.t()) / a));
+    pair = pair + pairwise_nll(s12, out1[o].matmul(out2[o].t()) / a);
+  }
+  const double outputs = static_cast<double>(out1.size());
+  inter = inter / outputs;
+  intra = w.lambda * intra / outputs;
+  pair = w.gamma * pair / outputs;
+  const auto& f1 = out1.back();
+  const auto& f2 = out2.back();
+  const auto quant = w.beta * 0.5 * ((codes1 - f1).pow(2).sum(1).mean() + (codes2 - f2).pow(2).sum(1).mean()) / k;
+  ScahnLossTerms t;
+  t.total = inter + intra + pair + quant;
+  t.inter = inter.item<double>();
+  t.intra = intra.item<double>();
+  t.pair = pair.item<double>();
+  t.quant = quant.item<double>();
+  t.total_value = t.total.item<double>();
+  return t;
+}
+
+std::vector<int> scahn_bit_ranking(const torch::Tensor& w_image, const torch::Tensor& w_text, const std::string& rule) {
+  torch::Tensor score;
+  if (rule == "intended" || rule == "reference_lowest") {
+    score = (w_image + w_text).sum(0);
+  } else if (rule == "reference_softmax") {
+    score = torch::softmax(w_image, 0).sum(0) + torch::softmax(w_text, 0).sum(0);  // every entry is 2
+  } else {
+    throw InputError("scahn: bit_rank '" + rule + "' is not valid; use intended, reference_softmax or reference_lowest");
+  }
+  auto c = score.detach().to(torch::kDouble).contiguous();
+  const double* v = c.data_ptr<double>();
+  std::vector<int> order(static_cast<size_t>(c.numel()));
+  std::iota(order.begin(), order.end(), 0);
+  if (rule == "reference_softmax") return order;  // all scores equal (up to rounding): index order
+  std::stable_sort(order.begin(), order.end(), [&](int x, int y) { return v[x] > v[y]; });
+  if (rule == "reference_lowest") std::reverse(order.begin(), order.end());
+  return order;
+}
+
+}  // namespace cmh::methods

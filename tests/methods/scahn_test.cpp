@@ -1,0 +1,141 @@
+// SCAHN: fusion and bit ranking on hand-made weights, the loss terms on a tiny case, learning,
+// bit-scalable codes that beat random bit subsets, determinism and resume.
+#include <catch2/catch.hpp>
+
+#include <torch/torch.h>
+
+#include <cmath>
+#include <numeric>
+#include <random>
+
+#include "common/error.h"
+#include "method_test_util.h"
+#include "methods/scahn/scahn.h"
+#include "methods/scahn/scahn_loss.h"
+#include "methods/scahn/scahn_nets.h"
+#include "test_util.h"
+
+using namespace cmh;
+
+TEST_CASE("scahn: attention fusion is the weighted sum of the stage codes", "[scahn]") {
+  methods::AttentionFusion fusion(2);
+  {
+    torch::NoGradGuard no_grad;
+    fusion->weight.copy_(torch::tensor({1.f, 0.f, 0.5f, 1.f, 0.f, 2.f, 0.25f, -1.f}).view({4, 2}));
+  }
+  std::vector<torch::Tensor> h = {torch::tensor({{1.f, 1.f}}), torch::tensor({{2.f, -1.f}}),
+                                  torch::tensor({{3.f, 1.f}}), torch::tensor({{4.f, 0.5f}})};
+  const auto out = fusion(h);
+  // bit 0: 1·1 + 0.5·2 + 0·3 + 0.25·4 = 3; bit 1: 0·1 + 1·(−1) + 2·1 + (−1)·0.5 = 0.5
+  CHECK(out[0][0].item<float>() == Approx(3.0));
+  CHECK(out[0][1].item<float>() == Approx(0.5));
+  // Initialisation: N(0.25, 1/k).
+  methods::AttentionFusion wide(512);
+  CHECK(wide->weight.mean().item<float>() == Approx(0.25).margin(0.01));
+  CHECK(wide->weight.std().item<float>() == Approx(1.0 / 512).epsilon(0.1));
+}
+
+TEST_CASE("scahn: bit ranking by the summed attention weights, and the reference's two rankings", "[scahn]") {
+  // Scores per bit (sum over stages of both sides): bit0 = 1, bit1 = 3, bit2 = 2, bit3 = 0.
+  const auto wi = torch::tensor({0.5f, 1.f, 0.5f, 0.f, 0.f, 0.5f, 0.5f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f}).view({4, 4});
+  const auto wt = torch::tensor({0.5f, 1.f, 1.f, 0.f, 0.f, 0.5f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f}).view({4, 4});
+  CHECK(methods::scahn_bit_ranking(wi, wt, "intended") == std::vector<int>{1, 2, 0, 3});
+  CHECK(methods::scahn_bit_ranking(wi, wt, "reference_lowest") == std::vector<int>{3, 0, 2, 1});
+  CHECK(methods::scahn_bit_ranking(wi, wt, "reference_softmax") == std::vector<int>{0, 1, 2, 3});
+  CHECK_THROWS_AS(methods::scahn_bit_ranking(wi, wt, "best"), InputError);
+}
+
+TEST_CASE("scahn: the loss terms on a tiny case", "[scahn]") {
+  // NLL(S, θ) = mean(log(1 + e^θ) − Sθ): S = [1, 0], θ = [0, ln 3] → (ln 2 + ln 4) / 2.
+  const auto nll = methods::pairwise_nll(torch::tensor({{1.f, 0.f}}), torch::tensor({{0.f, std::log(3.f)}}));
+  CHECK(nll.item<float>() == Approx(1.5 * std::log(2.0)));
+  // All outputs zero: every θ = 0, so inter = intra = ln 2, pair = γ ln 2; ||B − 0||² = k per item,
+  // quant = β · ½ (k + k) / k = β.
+  const int64_t bs = 2, n = 3, k = 4;
+  std::vector<torch::Tensor> zeros(5, torch::zeros({bs, k}));
+  const auto s1 = torch::tensor({{1.f, 0.f, 1.f}, {0.f, 0.f, 1.f}}), s12 = torch::tensor({{1.f, 0.f}, {0.f, 1.f}});
+  const auto bank = torch::randn({n, k}), codes = torch::ones({bs, k});
+  const auto t = methods::scahn_loss(zeros, zeros, s1, s1, s12, bank, bank, codes, -codes, {k / 32.0, 1.0, 0.01, 2.0});
+  CHECK(t.inter == Approx(std::log(2.0)));
+  CHECK(t.intra == Approx(std::log(2.0)));
+  CHECK(t.pair == Approx(0.01 * std::log(2.0)));
+  CHECK(t.quant == Approx(2.0));
+  CHECK(t.total_value == Approx(2.01 * std::log(2.0) + 2.0));
+}
+
+namespace {
+
+// A short run: the reference's total decay (10^-4.5) squeezed into 6 epochs would leave almost
+// no learning rate after the first two, so the test decays 10x in all.
+const std::map<std::string, ParamValue> kSmall = {
+    {"epochs", int64_t{6}}, {"batch_size", int64_t{32}}, {"lr", 0.1}, {"lr_decay", 0.1}};
+
+}  // namespace
+
+TEST_CASE("scahn learns, and its ranked bits beat random bits of the same count", "[scahn]") {
+  test::SmallTask task;
+  const MethodInfo info = methods::scahn_method_info();
+  auto ctx = test::context(info, 32, 1, kSmall);
+  auto m = info.create();
+  m->fit(task.data, task.train, ctx);
+  const auto maps = task.evaluate(*m);
+  const double floor = task.random_map(32);
+  INFO("random " << floor << " i2t " << maps.i2t << " t2i " << maps.t2i);
+  CHECK(maps.i2t > floor + 0.05);
+  CHECK(maps.t2i > floor + 0.05);
+
+  // 8 of 32 bits: the ranking's first 8 against the mean of 20 random 8-bit subsets.
+  const auto ranking = m->bit_ranking();
+  REQUIRE(ranking.size() == 32);
+  const auto qi = m->encode_image(task.data, task.query), dt = m->encode_text(task.data, task.database);
+  const auto qt = m->encode_text(task.data, task.query), di = m->encode_image(task.data, task.database);
+  auto kept_map = [&](const std::vector<int>& bits) {
+    return 0.5 * (eval::mean_average_precision(qi.keep_bits(bits), dt.keep_bits(bits), task.query_labels, task.database_labels, 2) +
+                  eval::mean_average_precision(qt.keep_bits(bits), di.keep_bits(bits), task.query_labels, task.database_labels, 2));
+  };
+  const double ranked = kept_map(std::vector<int>(ranking.begin(), ranking.begin() + 8));
+  std::mt19937 rng(3);
+  double random_sum = 0;
+  for (int r = 0; r < 20; ++r) {
+    std::vector<int> all(32);
+    std::iota(all.begin(), all.end(), 0);
+    std::shuffle(all.begin(), all.end(), rng);
+    random_sum += kept_map(std::vector<int>(all.begin(), all.begin() + 8));
+  }
+  INFO("ranked 8 bits " << ranked << ", random 8 bits (mean of 20) " << random_sum / 20);
+  CHECK(ranked > random_sum / 20);
+}
+
+TEST_CASE("scahn: the same seed gives identical codes; resume gives the uninterrupted codes", "[scahn]") {
+  test::SmallTask task(/*pixels=*/true, 400);  // pictures: exercises the small CNN and augmentation
+  const MethodInfo info = methods::scahn_method_info();
+  auto params = kSmall;
+  params["epochs"] = int64_t{3};
+  auto run = [&](const std::string& dir, int stop_after) {
+    auto ctx = test::context(info, 16, 7, params);
+    ctx.checkpoint_dir = dir;
+    int seen = 0;
+    ctx.on_epoch = [&](const EpochLog&) { ++seen; };
+    ctx.stop_requested = [&] { return stop_after > 0 && seen >= stop_after; };
+    auto m = info.create();
+    m->fit(task.data, task.train, ctx);
+    return std::make_pair(m->encode_image(task.data, task.query), m->encode_text(task.data, task.query));
+  };
+  const auto a = run("", 0), b = run("", 0);
+  CHECK(test::same_codes(a.first, b.first));
+  CHECK(test::same_codes(a.second, b.second));
+  test::TempDir dir;
+  CHECK_THROWS_AS(run(dir.path.string(), 2), Interrupted);
+  const auto resumed = run(dir.path.string(), 0);
+  CHECK(test::same_codes(a.first, resumed.first));
+  CHECK(test::same_codes(a.second, resumed.second));
+}
+
+TEST_CASE("scahn refuses bad parameters", "[scahn]") {
+  const MethodInfo info = methods::scahn_method_info();
+  CHECK_THROWS_AS(Params(info.name, info.params, {{"bit_rank", std::string("best")}}), InputError);
+  CHECK_THROWS_AS(Params(info.name, info.params, {{"augment", std::string("heavy")}}), InputError);
+  test::SmallTask task;
+  auto ctx = test::context(info, 16, 1, {{"batch_size", int64_t{400}}});
+  CHECK_THROWS_WITH(info.create()->fit(task.data, task.train, ctx), Catch::Contains("two disjoint batches"));
+}
