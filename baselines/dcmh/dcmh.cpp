@@ -1,0 +1,312 @@
+// DCMH training and encoding on LibTorch.
+#include "baselines/dcmh/dcmh.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+#include <filesystem>
+#include <stdexcept>
+
+#include "baselines/dcmh/dcmh_loss.h"
+#include "common/error.h"
+#include "data/dataset.h"
+#include "methods/common/training.h"
+#include "methods/nets/batches.h"
+#include "methods/nets/cnnf.h"
+#include "methods/nets/image_nets.h"
+#include "tensor/tensor_data.h"
+
+namespace cmh::baselines {
+namespace {
+
+namespace fs = std::filesystem;
+
+DcmhParams read_params(const Params& p) {
+  DcmhParams m;
+  m.epochs = p.integer("epochs");
+  m.batch_size = p.integer("batch_size");
+  m.gamma = p.real("gamma");
+  m.eta = p.real("eta");
+  m.lr_start = p.real("lr_start");
+  m.lr_end = p.real("lr_end");
+  m.image_net = p.string("image_net");
+  m.image_size = p.integer("image_size");
+  m.pretrained = p.string("pretrained");
+  m.text_hidden = p.integer("text_hidden");
+  m.selection = p.string("selection");
+  m.val_fraction = p.real("val_fraction");
+  if (m.epochs < 1 || m.batch_size < 2 || m.text_hidden < 1 || m.image_size < 0)
+    throw InputError("dcmh: epochs >= 1, batch_size >= 2, text_hidden >= 1 and image_size >= 0 are required");
+  if (!(m.lr_start > 0 && m.lr_end > 0))
+    throw InputError("dcmh: lr_start and lr_end must be > 0 (the schedule is geometric)");
+  if (m.gamma < 0 || m.eta < 0) throw InputError("dcmh: gamma and eta must be >= 0");
+  return m;
+}
+
+// The paper's text network: bag of words T → 8192 → ReLU → k, linear outputs. torchcmh writes
+// the two layers as 1-D convolutions over the whole input (the same maps) and draws every
+// weight and bias from N(0, 0.01).
+struct TextNet : torch::nn::Module {
+  TextNet(int64_t text_dim, int64_t hidden_dim, int64_t bits) {
+    hidden = register_module("hidden", torch::nn::Linear(text_dim, hidden_dim));
+    hash = register_module("hash", torch::nn::Linear(hidden_dim, bits));
+    torch::NoGradGuard no_grad;
+    for (auto& p : parameters()) p.normal_(0.0, 0.01);
+  }
+  torch::Tensor forward(const torch::Tensor& x) { return hash(torch::relu(hidden(x))); }  // [n, T] → [n, k]
+  torch::nn::Linear hidden{nullptr}, hash{nullptr};
+};
+
+// Backbone → Linear(feature_dim → k), linear outputs (the paper's fc8; torchcmh adds no tanh).
+struct ImageNet : torch::nn::Module {
+  ImageNet(std::shared_ptr<nets::ImageBackbone> b, int64_t bits) {
+    backbone = register_module("backbone", b);
+    head = register_module("head", torch::nn::Linear(b->feature_dim(), bits));
+    torch::NoGradGuard no_grad;
+    head->weight.normal_(0.0, 0.01);
+    head->bias.zero_();
+  }
+  torch::Tensor forward(const torch::Tensor& x) { return head(backbone->forward(x)); }
+  std::shared_ptr<nets::ImageBackbone> backbone;
+  torch::nn::Linear head{nullptr};
+};
+
+class Dcmh final : public Method {
+ public:
+  void fit(const data::Dataset& d, const std::vector<int64_t>& train, RunContext& ctx) override {
+    p_ = read_params(ctx.params);
+    const int64_t n = static_cast<int64_t>(train.size()), k = ctx.bits;
+    if (n < p_.batch_size)
+      throw InputError("dcmh: " + std::to_string(n) + " training items but batch_size " +
+                       std::to_string(p_.batch_size) + "; lower batch_size");
+    build_nets(d, k, ctx);
+    torch::Generator gen = make_generator(ctx.seed);
+    labels_ = label_rows(d, train);                // [n, L]
+    text_ = feature_rows(d.text, train, "dcmh");  // [n, T]
+    training::MemoryBanks banks;
+    banks.init(n, k, gen);
+    torch::optim::SGD img_opt(image_net_->parameters(), torch::optim::SGDOptions(p_.lr_start));
+    torch::optim::SGD txt_opt(text_net_->parameters(), torch::optim::SGDOptions(p_.lr_start));
+
+    int64_t start_epoch = 0;
+    double best_score = -1.0;
+    std::vector<torch::Tensor> best_image, best_text;
+    const std::string ckpt = ctx.checkpoint_dir.empty() ? "" : (fs::path(ctx.checkpoint_dir) / "dcmh.pt").string();
+    if (!ckpt.empty() && fs::exists(ckpt)) {
+      torch::serialize::InputArchive a;
+      a.load_from(ckpt);
+      training::read_module(a, "image_net", *image_net_);
+      training::read_module(a, "text_net", *text_net_);
+      training::read_optimizer(a, "image_opt", img_opt);
+      training::read_optimizer(a, "text_opt", txt_opt);
+      // Each read into a fresh tensor: InputArchive::read reuses a defined tensor's storage.
+      auto read = [&](const char* key) {
+        torch::Tensor t;
+        a.read(key, t);
+        return t;
+      };
+      banks.F = read("F");
+      banks.G = read("G");
+      banks.B = read("B");
+      gen.set_state(read("rng"));
+      start_epoch = read("epoch").item<int64_t>();
+      best_score = read("best_score").item<double>();
+      if (best_score >= 0) {
+        best_image = read_snapshot(a, "best_image", *image_net_);
+        best_text = read_snapshot(a, "best_text", *text_net_);
+      }
+      ctx.notes.push_back("dcmh: resumed from the checkpoint after epoch " + std::to_string(start_epoch));
+    }
+
+    const DcmhWeights weights{p_.gamma, p_.eta};
+    for (int64_t e = start_epoch; e < p_.epochs; ++e) {
+      const double lr = training::geometric_lr(e, p_.epochs, p_.lr_start, p_.lr_end);
+      training::set_lr(img_opt, lr);
+      training::set_lr(txt_opt, lr);
+      image_net_->train();
+      text_net_->train();
+      const int64_t steps = n / p_.batch_size;
+      DcmhLossTerms img_terms, txt_terms;
+      for (int64_t s = 0; s < steps; ++s) {  // image pass
+        auto pos = training::sample_batch(n, p_.batch_size, gen);
+        auto f = image_codes(d, train, pos);
+        banks.F.index_put_({pos}, f.detach());
+        auto terms = dcmh_loss(f, labels_.index({pos}), labels_, banks.G, banks.F, banks.B.index({pos}), pos, weights);
+        img_opt.zero_grad();
+        terms.total.backward();
+        img_opt.step();
+        img_terms.accumulate(terms, steps);
+      }
+      for (int64_t s = 0; s < steps; ++s) {  // text pass
+        auto pos = training::sample_batch(n, p_.batch_size, gen);
+        auto g = text_net_->forward(text_.index({pos}));
+        banks.G.index_put_({pos}, g.detach());
+        auto terms = dcmh_loss(g, labels_.index({pos}), labels_, banks.F, banks.G, banks.B.index({pos}), pos, weights);
+        txt_opt.zero_grad();
+        terms.total.backward();
+        txt_opt.step();
+        txt_terms.accumulate(terms, steps);
+      }
+      // Linear outputs are unbounded: too large a learning rate feeds f and g into each other
+      // through θ until they overflow. Stop before a NaN reaches the banks' checkpoint.
+      if (!std::isfinite(img_terms.total_value) || !std::isfinite(txt_terms.total_value))
+        throw std::runtime_error("dcmh: the loss is not finite in epoch " + std::to_string(e + 1) + " (lr " +
+                                 std::to_string(lr) + "); lower lr_start");
+      banks.refresh_codes();
+
+      EpochLog log;
+      log.epoch = static_cast<int>(e + 1);
+      log.epochs = static_cast<int>(p_.epochs);
+      log.values = {{"loss_image", img_terms.total_value},     {"loss_text", txt_terms.total_value},
+                    {"image_log", img_terms.log_value},        {"image_quant", img_terms.quant_value},
+                    {"image_balance", img_terms.balance_value}, {"text_log", txt_terms.log_value},
+                    {"text_quant", txt_terms.quant_value},     {"text_balance", txt_terms.balance_value},
+                    {"lr", lr}};
+      if (p_.selection != "final" && ctx.selection_score) {
+        const double score = ctx.selection_score();
+        log.values.emplace_back("selection_map", score);
+        if (score > best_score) {
+          best_score = score;
+          best_image = training::snapshot(*image_net_);
+          best_text = training::snapshot(*text_net_);
+        }
+      }
+      if (ctx.on_epoch) ctx.on_epoch(log);
+      if (!ckpt.empty()) {
+        torch::serialize::OutputArchive a;
+        training::write_module(a, "image_net", *image_net_);
+        training::write_module(a, "text_net", *text_net_);
+        training::write_optimizer(a, "image_opt", img_opt);
+        training::write_optimizer(a, "text_opt", txt_opt);
+        a.write("F", banks.F);
+        a.write("G", banks.G);
+        a.write("B", banks.B);
+        a.write("rng", gen.get_state());
+        a.write("epoch", torch::tensor(e + 1, torch::kLong));
+        a.write("best_score", torch::tensor(best_score, torch::kDouble));
+        if (best_score >= 0) {
+          write_snapshot(a, "best_image", best_image);
+          write_snapshot(a, "best_text", best_text);
+        }
+        training::save_atomically(a, ckpt);
+      }
+      if (ctx.stop_requested && ctx.stop_requested() && e + 1 < p_.epochs)
+        throw Interrupted("dcmh: stopped after epoch " + std::to_string(e + 1) + "; the checkpoint is saved");
+    }
+    if (p_.selection != "final" && best_score >= 0) {
+      training::restore(*image_net_, best_image);
+      training::restore(*text_net_, best_text);
+      ctx.notes.push_back("dcmh: selection " + p_.selection + " kept the epoch with mAP " + std::to_string(best_score));
+    }
+  }
+
+  eval::PackedBits encode_image(const data::Dataset& d, const std::vector<int64_t>& items) override {
+    return encode(items, [&](const std::vector<int64_t>& part) { return image_forward(d, part); });
+  }
+  eval::PackedBits encode_text(const data::Dataset& d, const std::vector<int64_t>& items) override {
+    return encode(items, [&](const std::vector<int64_t>& part) {
+      return text_net_->forward(feature_rows(d.text, part, "dcmh"));
+    });
+  }
+
+ private:
+  void build_nets(const data::Dataset& d, int64_t k, RunContext& ctx) {
+    torch::manual_seed(ctx.seed);  // module initialisers draw from the global generator
+    const bool pixels = d.image.kind == data::ModalityKind::kPixels;
+    std::string net = p_.image_net;
+    if (net == "auto") {
+      net = !pixels ? "mlp" : d.image.height <= 64 ? "small_cnn" : "cnnf";
+      ctx.notes.push_back("dcmh: image_net auto -> " + net);
+    }
+    if (pixels == (net == "mlp"))
+      throw InputError("dcmh: image_net '" + net + "' does not fit the dataset's images (" +
+                       (pixels ? "pixels" : "feature vectors") + "); use image_net = \"auto\"");
+    const bool large = net == "cnnf" || net.rfind("resnet", 0) == 0;  // ImageNet-sized nets
+    image_size_ = p_.image_size > 0 ? p_.image_size : (large ? 224 : 0);
+    if (net == "cnnf" && p_.image_size > 0 && p_.image_size < nets::CnnF::kMinSize)
+      throw InputError("dcmh: image_net cnnf needs image_size >= " + std::to_string(nets::CnnF::kMinSize) +
+                       " (0 = 224); got " + std::to_string(p_.image_size));
+    auto backbone = net == "cnnf" ? nets::make_cnnf()
+                                  : nets::make_image_backbone(net, pixels ? 0 : static_cast<int64_t>(d.image.dim));
+    if (!p_.pretrained.empty()) {
+      const size_t loaded = nets::load_backbone_weights(*backbone, p_.pretrained);
+      ctx.notes.push_back("dcmh: pretrained image weights from " + p_.pretrained + " (" + std::to_string(loaded) + " tensors)");
+    } else if (large) {
+      ctx.notes.push_back("dcmh: " + net + " trained from scratch (no pretrained weights; the paper uses ImageNet CNN-F weights)");
+    }
+    image_net_ = std::make_shared<ImageNet>(backbone, k);
+    text_net_ = std::make_shared<TextNet>(static_cast<int64_t>(d.text.dim), p_.text_hidden, k);
+  }
+
+  torch::Tensor image_forward(const data::Dataset& d, const std::vector<int64_t>& dataset_items) {
+    return image_net_->forward(nets::image_batch(d.image, dataset_items, image_size_));
+  }
+  torch::Tensor image_codes(const data::Dataset& d, const std::vector<int64_t>& train, const torch::Tensor& pos) {
+    std::vector<int64_t> items;
+    for (int64_t p : nets::to_indices(pos)) items.push_back(train[static_cast<size_t>(p)]);
+    return image_forward(d, items);
+  }
+
+  // sign(net(x)) with both nets in eval mode, 256 items at a time.
+  template <class Forward>
+  eval::PackedBits encode(const std::vector<int64_t>& items, Forward&& forward) {
+    torch::NoGradGuard no_grad;
+    image_net_->eval();
+    text_net_->eval();
+    std::vector<torch::Tensor> parts;
+    nets::for_each_batch(items, 256, [&](const std::vector<int64_t>& part) { parts.push_back(forward(part)); });
+    image_net_->train();
+    text_net_->train();
+    return pack_signs(torch::cat(parts, 0));
+  }
+
+  static void write_snapshot(torch::serialize::OutputArchive& a, const std::string& key, const std::vector<torch::Tensor>& s) {
+    torch::serialize::OutputArchive sub;
+    for (size_t i = 0; i < s.size(); ++i) sub.write(std::to_string(i), s[i]);
+    a.write(key, sub);
+  }
+  static std::vector<torch::Tensor> read_snapshot(torch::serialize::InputArchive& a, const std::string& key,
+                                                  torch::nn::Module& like) {
+    torch::serialize::InputArchive sub;
+    a.read(key, sub);
+    std::vector<torch::Tensor> s(like.parameters().size() + like.buffers().size());
+    for (size_t i = 0; i < s.size(); ++i) sub.read(std::to_string(i), s[i]);
+    return s;
+  }
+
+  DcmhParams p_;
+  std::shared_ptr<ImageNet> image_net_;
+  std::shared_ptr<TextNet> text_net_;
+  int64_t image_size_ = 0;
+  torch::Tensor labels_, text_;  // [n, L], [n, T] rows of the training items
+};
+
+}  // namespace
+
+MethodInfo dcmh_method_info() {
+  const DcmhParams d;
+  MethodInfo m;
+  m.name = "dcmh";
+  m.summary = "deep cross-modal hashing (pairwise likelihood on shared labels, quantisation and bit balance; CNN-F + MLP)";
+  m.citation = "Jiang and Li, Deep Cross-Modal Hashing, CVPR 2017";
+  m.folder = "baselines/dcmh";
+  m.params = {
+      {"epochs", ParamType::kInt, d.epochs, "training epochs (torchcmh: 500)", {}},
+      {"batch_size", ParamType::kInt, d.batch_size, "items per step", {}},
+      {"gamma", ParamType::kReal, d.gamma, "weight of the quantisation term, squared distance of f to B", {}},
+      {"eta", ParamType::kReal, d.eta, "weight of the bit-balance term, squared column sums of F", {}},
+      {"lr_start", ParamType::kReal, d.lr_start, "learning rate at epoch 0 (10^-1.5)", {}},
+      {"lr_end", ParamType::kReal, d.lr_end, "the geometric per-epoch decay reaches it after the last epoch", {}},
+      {"image_net", ParamType::kString, d.image_net, "image backbone (auto: cnnf > 64 px, small_cnn <= 64 px, mlp for features)",
+       {"auto", "cnnf", "resnet18", "resnet34", "small_cnn", "mlp"}},
+      {"image_size", ParamType::kInt, d.image_size, "resize pictures (0: 224 for cnnf and ResNets, else as stored)", {}},
+      {"pretrained", ParamType::kString, d.pretrained, "ImageNet weights file for the backbone (\"\": none)", {}},
+      {"text_hidden", ParamType::kInt, d.text_hidden, "text MLP hidden width (paper: 8192)", {}},
+      {"selection", ParamType::kString, d.selection, "which epoch's model is kept", {"final", "best_query", "best_val"}},
+      {"val_fraction", ParamType::kReal, d.val_fraction, "best_val: share of training items held out", {}},
+  };
+  m.create = [] { return std::make_unique<Dcmh>(); };
+  return m;
+}
+
+}  // namespace cmh::baselines

@@ -1,0 +1,164 @@
+// DCMH: the loss by hand, learning on the synthetic set, determinism, resume, refusals, CNN-F shapes.
+#include <catch2/catch.hpp>
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+
+#include "baselines/dcmh/dcmh.h"
+#include "baselines/dcmh/dcmh_loss.h"
+#include "common/error.h"
+#include "method_test_util.h"
+#include "methods/nets/cnnf.h"
+#include "test_util.h"
+
+using namespace cmh;
+
+TEST_CASE("dcmh: shared-label similarity; unlabelled items are similar to nothing", "[dcmh]") {
+  const auto a = torch::tensor({1.f, 0.f, 0.f, 1.f, 1.f, 0.f, 0.f, 0.f, 0.f}).view({3, 3});  // {A}, {A,B}, {}
+  const auto b = torch::tensor({1.f, 0.f, 0.f, 0.f, 1.f, 1.f, 0.f, 0.f, 0.f}).view({3, 3});  // {A}, {B,C}, {}
+  const auto s = baselines::shared_label_similarity(a, b);
+  const float expected[3][3] = {{1, 0, 0}, {1, 1, 0}, {0, 0, 0}};
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j) CHECK(s[i][j].item<float>() == expected[i][j]);
+}
+
+TEST_CASE("dcmh: the loss on a hand-checked case", "[dcmh]") {
+  // n = 2 training items, batch = item 0 ({A}); item 1 is {B}: S = [1, 0]. k = 2.
+  const auto f = torch::tensor({1.f, -1.f}).view({1, 2});
+  const auto batch_labels = torch::tensor({1.f, 0.f}).view({1, 2});
+  const auto all_labels = torch::tensor({1.f, 0.f, 0.f, 1.f}).view({2, 2});
+  const auto other = torch::tensor({2.f, 0.f, 0.f, 2.f}).view({2, 2});  // θ = ½ f Gᵀ = [1, −1]
+  // Row 0 is the batch's own bank row: the balance term must use f there, not this [9, 9].
+  const auto same = torch::tensor({9.f, 9.f, 0.5f, 0.5f}).view({2, 2});
+  const auto codes = torch::tensor({1.f, 1.f}).view({1, 2});
+  const auto pos = torch::tensor({int64_t{0}});
+  // log  = [softplus(1) − 1·1] + [softplus(−1) − 0] = (ln(1+e) − 1) + ln(1+e⁻¹) = 2 ln(1+e⁻¹) = 0.626523
+  // quant = ‖[1,1] − [1,−1]‖² = 0 + 4 = 4
+  // balance = ‖f_0 + F_1‖² = ‖[1.5, −0.5]‖² = 2.25 + 0.25 = 2.5
+  // each divided by n·bs = 2: log 0.313262, quant 2, balance 1.25
+  const double log_term = 2 * std::log1p(std::exp(-1.0)) / 2;
+  auto t = baselines::dcmh_loss(f, batch_labels, all_labels, other, same, codes, pos, {1.0, 1.0});
+  CHECK(t.log_value == Approx(log_term));  // 0.313262
+  CHECK(log_term == Approx(0.3132617));
+  CHECK(t.quant_value == Approx(2.0));
+  CHECK(t.balance_value == Approx(1.25));
+  CHECK(t.total_value == Approx(0.3132617 + 2.0 + 1.25));  // 3.563262
+  t = baselines::dcmh_loss(f, batch_labels, all_labels, other, same, codes, pos, {0.5, 2.0});
+  CHECK(t.total_value == Approx(0.3132617 + 0.5 * 2.0 + 2.0 * 1.25));  // 3.813262
+
+  // softplus keeps a huge θ finite where log(1 + e^θ) overflows: θ = ½·2000·1 = 1000, S = 1 → 0.
+  const auto big = torch::tensor({2000.f, 0.f}).view({1, 2});
+  const auto t2 = baselines::dcmh_loss(big, batch_labels, all_labels.narrow(0, 0, 1), torch::tensor({1.f, 0.f}).view({1, 2}),
+                                       torch::zeros({1, 2}), torch::zeros({1, 2}), pos, {0.0, 0.0});
+  CHECK(std::isfinite(t2.total_value));
+  CHECK(t2.log_value == Approx(0.0).margin(1e-3));
+}
+
+TEST_CASE("dcmh: CNN-F maps 224 px pictures to 4096 features and refuses tiny ones", "[dcmh]") {
+  torch::manual_seed(0);
+  nets::CnnF net;
+  torch::NoGradGuard no_grad;
+  const auto taps = net.stages(torch::randn({2, 3, 224, 224}));
+  REQUIRE(taps.size() == 4);
+  const auto dims = net.stage_dims();
+  for (size_t i = 0; i < 4; ++i) CHECK(taps[i].sizes() == torch::IntArrayRef({2, dims[i]}));
+  CHECK(net.stages(torch::randn({1, 3, nets::CnnF::kMinSize, nets::CnnF::kMinSize})).back().size(1) == 4096);
+  CHECK_THROWS_AS(net.stages(torch::randn({1, 3, 32, 32})), InputError);
+}
+
+TEST_CASE("dcmh trains end to end on pictures with CNN-F and with the auto choice", "[dcmh]") {
+  test::SmallTask task(true, 120);  // 32 px pictures
+  const MethodInfo info = baselines::dcmh_method_info();
+  for (const std::string net : {"cnnf", "auto"}) {
+    // CNN-F at its smallest input keeps this to seconds (224 px, the default, is for real data).
+    auto ctx = test::context(info, 16, 3, {{"image_net", net}, {"image_size", int64_t{net == "cnnf" ? 64 : 0}},
+                                           {"epochs", int64_t{1}}, {"batch_size", int64_t{50}},
+                                           {"text_hidden", int64_t{64}}});
+    auto m = info.create();
+    m->fit(task.data, task.train, ctx);
+    const auto codes = m->encode_image(task.data, task.query);
+    CHECK(codes.size() == task.query.size());
+    CHECK(codes.bits() == 16);
+    if (net == "auto") CHECK(ctx.notes.at(0) == "dcmh: image_net auto -> small_cnn");
+  }
+  auto ctx = test::context(info, 16, 3,
+                           {{"image_net", std::string("cnnf")}, {"image_size", int64_t{32}}, {"batch_size", int64_t{50}}});
+  CHECK_THROWS_WITH(info.create()->fit(task.data, task.train, ctx), Catch::Contains("image_size >= 63"));
+}
+
+namespace {
+
+// Feature images (an MLP image net), a narrow text net. DCMH leaves its all-zero start slowly
+// (linear outputs, heads drawn from N(0, 0.01), each modality learning from the other's bank), so
+// the test takes many small steps at a raised learning rate: seconds on a CPU.
+const std::map<std::string, ParamValue> kSmall = {{"epochs", int64_t{15}},     {"batch_size", int64_t{4}},
+                                                  {"text_hidden", int64_t{256}}, {"lr_start", 0.3},
+                                                  {"lr_end", 0.03}};
+
+}  // namespace
+
+TEST_CASE("dcmh learns: clearly above random codes in both cross-modal directions", "[dcmh]") {
+  const auto start = std::chrono::steady_clock::now();
+  test::SmallTask task;
+  const MethodInfo info = baselines::dcmh_method_info();
+  auto ctx = test::context(info, 16, 1, kSmall);
+  auto m = info.create();
+  m->fit(task.data, task.train, ctx);
+  const auto maps = task.evaluate(*m);
+  const double floor = task.random_map(16);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  INFO("random " << floor << " i2t " << maps.i2t << " t2i " << maps.t2i << " (" << secs << " s)");
+  CHECK(maps.i2t > floor + 0.05);
+  CHECK(maps.t2i > floor + 0.05);
+}
+
+TEST_CASE("dcmh: the same seed gives identical codes; resume gives the uninterrupted codes", "[dcmh]") {
+  test::SmallTask task;
+  const MethodInfo info = baselines::dcmh_method_info();
+  auto params = kSmall;
+  params["epochs"] = int64_t{3};
+  params["batch_size"] = int64_t{32};  // codes only need to be reproducible here, not good
+
+  auto run = [&](const std::string& checkpoint_dir, int stop_after) {
+    auto ctx = test::context(info, 16, 7, params);
+    ctx.checkpoint_dir = checkpoint_dir;
+    int epochs_seen = 0;
+    ctx.on_epoch = [&](const EpochLog&) { ++epochs_seen; };
+    ctx.stop_requested = [&] { return stop_after > 0 && epochs_seen >= stop_after; };
+    auto m = info.create();
+    m->fit(task.data, task.train, ctx);
+    return std::make_pair(m->encode_image(task.data, task.query), m->encode_text(task.data, task.query));
+  };
+  const auto a = run("", 0);
+  const auto b = run("", 0);
+  CHECK(test::same_codes(a.first, b.first));
+  CHECK(test::same_codes(a.second, b.second));
+
+  test::TempDir dir;
+  CHECK_THROWS_AS(run(dir.path.string(), 1), Interrupted);  // stops after epoch 1, checkpoint saved
+  const auto resumed = run(dir.path.string(), 0);           // epochs 2..3 from the checkpoint
+  CHECK(test::same_codes(a.first, resumed.first));
+  CHECK(test::same_codes(a.second, resumed.second));
+}
+
+TEST_CASE("dcmh refuses bad parameters and mismatched image nets", "[dcmh]") {
+  const MethodInfo info = baselines::dcmh_method_info();
+  CHECK_THROWS_AS(Params(info.name, info.params, {{"selection", std::string("best_test")}}), InputError);
+  CHECK_THROWS_AS(Params(info.name, info.params, {{"image_net", std::string("vgg16")}}), InputError);
+  CHECK_THROWS_AS(Params(info.name, info.params, {{"epochs", 2.5}}), InputError);
+  CHECK_THROWS_AS(Params(info.name, info.params, {{"tanh", true}}), InputError);
+  test::SmallTask task;  // feature images
+  auto fit = [&](const std::map<std::string, ParamValue>& overrides) {
+    auto ctx = test::context(info, 16, 1, overrides);
+    info.create()->fit(task.data, task.train, ctx);
+  };
+  CHECK_THROWS_WITH(fit({{"image_net", std::string("cnnf")}, {"batch_size", int64_t{32}}}), Catch::Contains("cnnf"));
+  CHECK_THROWS_WITH(fit({{"batch_size", int64_t{1000}}}), Catch::Contains("batch_size"));
+  CHECK_THROWS_WITH(fit({{"lr_end", 0.0}, {"batch_size", int64_t{32}}}), Catch::Contains("lr_end"));
+  CHECK_THROWS_WITH(fit({{"epochs", int64_t{0}}}), Catch::Contains("epochs"));
+  // A learning rate that blows the unbounded outputs up stops the run with a named error.
+  CHECK_THROWS_WITH(fit({{"lr_start", 10.0}, {"epochs", int64_t{2}}, {"batch_size", int64_t{32}}}),
+                    Catch::Contains("not finite"));
+}
