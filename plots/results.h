@@ -1,0 +1,114 @@
+// The stored runs of one database as the report and the check see them: runs with their
+// protocol flags and metrics, grouped into table cells (row × dataset × bits, seeds pooled).
+// Torch-free; reads the store read-only.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace cmh::store {
+class Store;
+}
+
+namespace cmh::plots {
+
+/// Registry names in table order (baselines first, the two papers' methods last) with the
+/// display names used in tables, figures and the published-values file.
+struct KnownMethod {
+  const char* name;
+  const char* display;
+};
+const std::vector<KnownMethod>& known_methods();
+/// Display name of a registry name ("seph-km" → "SePH-km"); an unknown name is returned as is.
+std::string display_name(const std::string& registry_name);
+
+/// "I→T" for "i2t", … (unknown directions are returned as is).
+std::string direction_label(const std::string& direction);
+/// "image → text" for "i2t", …
+std::string direction_words(const std::string& direction);
+/// The order tables use: i2t, t2i first (the papers' tables), then the uni-modal ones.
+int direction_rank(const std::string& direction);
+
+/// "mirflickr25k" from "mirflickr25k (synthetic images)": the name published values use.
+std::string dataset_base(const std::string& dataset);
+
+/// One run row, with the JSON columns decoded.
+struct RunInfo {
+  int64_t id = 0;
+  std::string experiment, cell_key, label, method, dataset;
+  std::string row;  ///< the table row it appears under (ResultSet::row_of)
+  int bits = 0;
+  int64_t seed = 0;
+  std::string status, error, started, finished, code_revision;
+  int threads = 0;
+  // From protocol_json.
+  bool synthetic_image = false, synthetic_text = false;
+  std::string image_source, text_source, selection, tie_rule, split;
+  std::vector<std::string> notes;
+  std::map<std::pair<std::string, std::string>, double> metrics;  ///< (direction, name) → value
+
+  std::optional<double> metric(const std::string& direction, const std::string& name) const;
+  bool synthetic() const { return synthetic_image || synthetic_text; }
+  /// "synthetic image" / "synthetic image and text" / "" — for notes and provenance.
+  std::string synthetic_modalities() const;
+};
+
+/// Mean, spread and status of one table cell over its seeds.
+struct CellStat {
+  std::vector<const RunInfo*> runs;  ///< every seed's run, any status
+  std::vector<double> values;        ///< the metric of the done runs that have it
+  int done = 0, failed = 0, running = 0;
+  double mean = 0, std = 0;  ///< sample standard deviation (n − 1) when ≥ 2 values
+  bool has_value() const { return !values.empty(); }
+  /// "failed", "running", "failed/running", "—" (no run) when there is no value.
+  std::string status_word() const;
+};
+
+/// Everything the report needs from one database.
+struct ResultSet {
+  std::string db_path;
+  std::vector<RunInfo> runs;         ///< latest run per (experiment, label, dataset, bits, seed), by id
+  int superseded = 0;                ///< older runs of the same cell description (other keys) left out
+  std::vector<std::string> experiments;  ///< in order of first appearance
+  std::vector<std::string> datasets;     ///< in order of first appearance
+  std::vector<std::string> rows;         ///< row names in table order
+  std::map<std::string, std::string> row_method;  ///< row → registry name
+  std::map<std::string, int> row_colour;          ///< row → palette index (stable per method)
+
+  /// The row name a run appears under (display name, label and experiment where needed).
+  std::string row_of(const RunInfo& r) const;
+  /// Code lengths present for a dataset (ascending).
+  std::vector<int> bits_of(const std::string& dataset) const;
+  /// Directions present in metrics, in table order.
+  std::vector<std::string> directions() const;
+  /// The runs of a cell, any status.
+  std::vector<const RunInfo*> cell_runs(const std::string& row, const std::string& dataset, int bits) const;
+  /// The cell's statistic for one metric.
+  CellStat cell(const std::string& row, const std::string& dataset, int bits, const std::string& direction,
+                const std::string& metric) const;
+
+  bool multiple_experiments() const { return experiments.size() > 1; }
+};
+
+/// Loads the runs of `experiment` (all when empty) from an open store. An experiment name the
+/// database does not hold is a cmh::InputError listing the names it holds.
+ResultSet load_results(const store::Store& db, const std::string& experiment);
+
+/// Where runs came from, for the provenance line under every table and figure.
+struct Provenance {
+  std::set<std::string> experiments, data, selection, tie_rule, code_revision;
+  std::set<int64_t> seeds;
+  std::string first_finished, last_finished;  ///< ISO-8601 UTC of the runs shown
+  std::string generated;                      ///< when the report was made
+  /// "experiment: … · data: … · seeds: … · selection: … · ties: … · code: … · date: …"
+  std::string line() const;
+};
+Provenance provenance_of(const std::vector<const RunInfo*>& runs, const std::string& generated);
+/// The data description of one run: name plus which modalities are synthetic and their sources.
+std::string data_description(const RunInfo& r);
+
+}  // namespace cmh::plots
