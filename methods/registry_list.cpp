@@ -1,7 +1,15 @@
 // The built-in methods, registered by explicit calls (a static library would silently drop
 // self-registering objects that nothing references).
 #include "baselines/cca/cca.h"
+#include "baselines/cmfh/cmfh.h"
+#include "baselines/cmssh/cmssh.h"
+#include "baselines/dcmh/dcmh.h"
+#include "baselines/scm/scm.h"
+#include "baselines/seph/seph.h"
+#include "baselines/stmh/stmh.h"
 #include "method.h"
+#include "methods/mlsph/mlsph.h"
+#include "methods/scahn/scahn.h"
 
 namespace cmh {
 
@@ -9,6 +17,16 @@ const Registry& Registry::builtin() {
   static const Registry registry = [] {
     Registry r;
     r.add(baselines::cca_method_info());
+    r.add(baselines::cmfh_method_info());
+    r.add(baselines::cmssh_method_info());
+    r.add(baselines::dcmh_method_info());
+    r.add(baselines::scm_seq_method_info());
+    r.add(baselines::scm_orth_method_info());
+    r.add(baselines::seph_rnd_method_info());
+    r.add(baselines::seph_km_method_info());
+    r.add(baselines::stmh_method_info());
+    r.add(methods::mlsph_method_info());
+    r.add(methods::scahn_method_info());
     return r;
   }();
   return registry;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "common/allocator.h"
 #include "common/error.h"
 
 namespace {
@@ -22,6 +23,8 @@ const Command kCommands[] = {
     {"methods", cmh::cli::methods_command, "list methods with their parameters and defaults"},
     {"eval", cmh::cli::eval_command, "evaluate binary codes stored in a .mat file (any tool's)"},
     {"data", cmh::cli::data_command, "inspect a dataset declaration, or write a synthetic set"},
+    {"report", cmh::cli::report_command, "tables, figures and an index page from a results database"},
+    {"check", cmh::cli::check_command, "compare a results database with reference values (CI regressions)"},
 };
 
 void usage(FILE* out) {
@@ -32,6 +35,7 @@ void usage(FILE* out) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  cmh::tune_allocator();  // see common/allocator.h: training steps page-fault without it
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
     usage(argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
