@@ -664,8 +664,14 @@ Store::MergeReport Store::merge_from(const Store& other) {
     std::vector<EpochValue> epochs;
   };
   std::vector<Incoming> incoming;
+  std::vector<std::string> not_done;
   for (RunRow& row : other.runs()) {
-    if (row.status != "done") continue;
+    if (row.status != "done") {
+      const RunRecord& r = row.record;
+      not_done.push_back(r.cell_key + " (" + r.method + " " + std::to_string(r.bits) + " bits, seed " +
+                         std::to_string(r.seed) + "): " + row.status + (row.error.empty() ? "" : ": " + row.error));
+      continue;
+    }
     Incoming in;
     in.metrics = other.metrics(row.id);
     in.curves = other.curves(row.id);
@@ -689,7 +695,9 @@ Store::MergeReport Store::merge_from(const Store& other) {
         if (diff.empty())
           ++report.identical;
         else
-          report.conflicts.push_back(in.row.record.cell_key + ": " + diff);
+          report.conflicts.push_back(in.row.record.cell_key + " (" + in.row.record.method + " " +
+                                     std::to_string(in.row.record.bits) + " bits, seed " +
+                                     std::to_string(in.row.record.seed) + "): " + diff);
         continue;
       }
       // Absent here, or here only running/failed: take the finished run. A row that is not done
@@ -727,6 +735,7 @@ Store::MergeReport Store::merge_from(const Store& other) {
       ++report.copied;
     }
   });
+  report.not_done = std::move(not_done);
   return report;
 }
 

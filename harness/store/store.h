@@ -106,10 +106,13 @@ class Store {
 
   /// Copies every done run of `other` not present here (by cell key) with all its children;
   /// returns {copied, identical duplicates skipped, conflicting duplicates (same key, other
-  /// metric values) — reported, never silently dropped}.
+  /// metric values) — reported, never silently dropped; runs of `other` that are not done
+  /// (running or failed) — not copied, but listed}. Idempotent: merging the same file again
+  /// copies nothing. On a conflict the run already here is kept.
   struct MergeReport {
     int copied = 0, identical = 0;
-    std::vector<std::string> conflicts;
+    std::vector<std::string> conflicts;  ///< "<cell key> (<method> <bits> bits, seed <seed>): <first difference>"
+    std::vector<std::string> not_done;   ///< "<cell key> (<method> <bits> bits, seed <seed>): <status>[: error]"
   };
   MergeReport merge_from(const Store& other);
 

@@ -382,6 +382,10 @@ TEST_CASE("merge_from copies new runs, counts identical ones, reports conflicts"
   CHECK(rep.identical == 1);
   REQUIRE(rep.conflicts.size() == 1);
   CHECK_THAT(rep.conflicts[0], StartsWith("diff") && Contains("i2t/map"));
+  // b's unfinished runs are listed, not copied.
+  REQUIRE(rep.not_done.size() == 2);
+  CHECK_THAT(rep.not_done[0], StartsWith("running_b") && Contains("running"));
+  CHECK_THAT(rep.not_done[1], StartsWith("failed_b") && Contains("failed: x"));
 
   const auto st = a.statuses();
   CHECK(st.size() == 4);  // only_a, same, diff, only_b
