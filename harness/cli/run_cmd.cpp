@@ -21,7 +21,7 @@ std::string default_db(const Experiment& e) { return "results/" + e.name + ".sql
 
 int run_command(const Args& args) {
   po::options_description opt("options");
-  std::string exp_path, db, only, shard, data_root;
+  std::string exp_path, db, only, shard, data_root, device;
   int threads = -1;
   opt.add_options()
     ("experiment", po::value(&exp_path)->required(), "experiment file (experiments/*.toml)")
@@ -30,13 +30,15 @@ int run_command(const Args& args) {
     ("shard", po::value(&shard), "run shard i of m (cells whose index % m == i), e.g. 0/4")
     ("force", "re-run cells that are already done")
     ("threads", po::value(&threads), "threads for training and evaluation (0: all cores; default: the experiment's)")
-    ("data-root", po::value(&data_root), "folder where dataset files are looked for");
+    ("data-root", po::value(&data_root), "folder where dataset files are looked for")
+    ("device", po::value(&device), "cpu, cuda or cuda:N (default: the experiment's device; recorded with every run)");
   po::positional_options_description pos;
   pos.add("experiment", 1);
   po::variables_map vm;
   if (!parse_options("run", "EXPERIMENT.toml [options]", args, opt, pos, vm)) return 0;
 
-  const Experiment e = load_experiment(exp_path, data_root);
+  Experiment e = load_experiment(exp_path, data_root);
+  if (vm.count("device")) e.device = device;  // not part of a cell's key: the same cell on another device
   RunOptions ro;
   ro.db_path = db.empty() ? default_db(e) : db;
   ro.filter = CellFilter::parse(only, shard);
