@@ -11,9 +11,54 @@
 #include "methods/nets/batches.h"
 #include "methods/scahn/scahn_loss.h"
 #include "methods/scahn/scahn_nets.h"
+#include "methods/scahn/scahn_step.h"
 #include "tensor/tensor_data.h"
 
 namespace cmh::methods {
+namespace {
+
+std::vector<torch::Tensor> five_outputs(const ScahnOutputs& o, int64_t begin, int64_t count) {
+  std::vector<torch::Tensor> v;
+  for (const auto& h : o.stages) v.push_back(h.narrow(0, begin, count));
+  v.push_back(torch::tanh(o.fused.narrow(0, begin, count)));
+  return v;
+}
+
+}  // namespace
+
+torch::Tensor scahn_augment(const torch::Tensor& x, torch::Generator& gen) {
+  auto r = torch::rand({x.size(0), 5}, gen, torch::kFloat32).contiguous();
+  const float* u = r.data_ptr<float>();
+  std::vector<torch::Tensor> out;
+  for (int64_t i = 0; i < x.size(0); ++i) {
+    auto p = x[i];
+    const float* v = u + 5 * i;
+    if (v[0] < 0.8f) {
+      if (v[1] < 0.5f) p = torch::rot90(p, 1 + static_cast<int64_t>(v[2] * 3.0f) % 3, {1, 2});
+      if (v[3] < 0.5f) p = torch::flip(p, {2});
+      if (v[4] < 0.5f) p = torch::flip(p, {1});
+    }
+    out.push_back(p);
+  }
+  return torch::stack(out);
+}
+
+ScahnLossTerms scahn_step(const ScahnOutputs& out, const torch::Tensor& b1, const torch::Tensor& b2,
+                          const torch::Tensor& labels, const torch::Tensor& other, torch::Tensor& same,
+                          const torch::Tensor& codes, const ScahnWeights& w, torch::optim::Optimizer& opt) {
+  const int64_t bs = b1.size(0);
+  auto out1 = five_outputs(out, 0, bs), out2 = five_outputs(out, bs, bs);
+  same.index_put_({b1}, out1.back().detach());
+  same.index_put_({b2}, out2.back().detach());
+  const auto l1 = labels.index({b1}), l2 = labels.index({b2});
+  auto t = scahn_loss(out1, out2, share_label_similarity(l1, labels), share_label_similarity(l2, labels),
+                      share_label_similarity(l1, l2), other, same, codes.index({b1}), codes.index({b2}), w);
+  opt.zero_grad();
+  t.total.backward();
+  opt.step();
+  return t;
+}
+
 namespace {
 
 ScahnParams read_params(const Params& p) {
@@ -37,31 +82,6 @@ ScahnParams read_params(const Params& p) {
   if (s.epochs < 1 || s.batch_size < 2 || s.alpha_divisor <= 0 || s.lr <= 0 || s.lr_decay <= 0 || s.image_size < 0)
     throw InputError("scahn: epochs >= 1, batch_size >= 2, alpha_divisor > 0, lr > 0, lr_decay > 0 and image_size >= 0 are required");
   return s;
-}
-
-// The reference augmentation, per picture, drawn from the method's generator. x: [n, C, H, W].
-torch::Tensor augment(const torch::Tensor& x, torch::Generator& gen) {
-  auto r = torch::rand({x.size(0), 5}, gen, torch::kFloat32).contiguous();
-  const float* u = r.data_ptr<float>();
-  std::vector<torch::Tensor> out;
-  for (int64_t i = 0; i < x.size(0); ++i) {
-    auto p = x[i];
-    const float* v = u + 5 * i;
-    if (v[0] < 0.8f) {
-      if (v[1] < 0.5f) p = torch::rot90(p, 1 + static_cast<int64_t>(v[2] * 3.0f) % 3, {1, 2});
-      if (v[3] < 0.5f) p = torch::flip(p, {2});
-      if (v[4] < 0.5f) p = torch::flip(p, {1});
-    }
-    out.push_back(p);
-  }
-  return torch::stack(out);
-}
-
-std::vector<torch::Tensor> five_outputs(const ScahnOutputs& o, int64_t begin, int64_t count) {
-  std::vector<torch::Tensor> v;
-  for (const auto& h : o.stages) v.push_back(h.narrow(0, begin, count));
-  v.push_back(torch::tanh(o.fused.narrow(0, begin, count)));
-  return v;
 }
 
 class Scahn final : public Method {
@@ -101,23 +121,14 @@ class Scahn final : public Method {
             std::vector<int64_t> items;
             for (int64_t q : nets::to_indices(both)) items.push_back(train[static_cast<size_t>(q)]);
             auto x = nets::image_batch(d.image, items, image_size_);
-            if (augment_pixels) x = augment(x, gen);
+            if (augment_pixels) x = scahn_augment(x, gen);
             out = image_net_->forward(x);
           } else {
             out = text_net_->forward(text.index({both}));
           }
-          auto out1 = five_outputs(out, 0, bs), out2 = five_outputs(out, bs, bs);
           torch::Tensor& same = side == 0 ? banks.F : banks.G;
           const torch::Tensor& other = side == 0 ? banks.G : banks.F;
-          same.index_put_({b1}, out1.back().detach());
-          same.index_put_({b2}, out2.back().detach());
-          const auto l1 = labels.index({b1}), l2 = labels.index({b2});
-          auto t = scahn_loss(out1, out2, share_label_similarity(l1, labels), share_label_similarity(l2, labels),
-                              share_label_similarity(l1, l2), other, same, banks.B.index({b1}), banks.B.index({b2}), w);
-          auto& opt = side == 0 ? img_opt : txt_opt;
-          opt.zero_grad();
-          t.total.backward();
-          opt.step();
+          const auto t = scahn_step(out, b1, b2, labels, other, same, banks.B, w, side == 0 ? img_opt : txt_opt);
           (side == 0 ? img_terms : txt_terms).accumulate(t, steps);
         }
       }
