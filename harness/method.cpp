@@ -2,6 +2,7 @@
 #include "method.h"
 
 #include <cmath>
+#include <filesystem>
 #include <sstream>
 
 #include "common/error.h"
@@ -71,7 +72,7 @@ Params::Params(const std::string& method, const ParamTable& table,
     if (spec->type == ParamType::kReal)
       if (auto* i = std::get_if<int64_t>(&v)) v = static_cast<double>(*i);
     if (auto* d = std::get_if<double>(&v); d && !std::isfinite(*d))
-      throw InputError("method '" + method + "' parameter '" + name + "' is not finite");
+      throw InputError("method '" + method + "' parameter '" + name + "' is not finite; give a finite number");
     if (spec->type == ParamType::kString && !spec->allowed.empty()) {
       const auto& s = std::get<std::string>(v);
       bool ok = false;
@@ -79,6 +80,13 @@ Params::Params(const std::string& method, const ParamTable& table,
       if (!ok)
         throw InputError("method '" + method + "' parameter '" + name + "' = \"" + s +
                          "\" is not valid; choose one of: " + join(spec->allowed));
+    }
+    if (spec->existing_file) {
+      const auto& path = std::get<std::string>(v);
+      if (!path.empty() && !std::filesystem::is_regular_file(path))
+        throw InputError("method '" + method + "' parameter '" + name + "' names the file '" + path +
+                         "', which does not exist (relative paths are taken from the directory cmhbench runs in); "
+                         "fix the path or set " + name + " = \"\" to go without it");
     }
     values_[name] = v;
   }

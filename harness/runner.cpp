@@ -1,14 +1,20 @@
 // The runner: one cell at a time, each cell's results committed in one transaction.
 #include "runner.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <deque>
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <thread>
 
 #include "common/error.h"
 #include "common/json.h"
@@ -158,6 +164,62 @@ void bit_scale(const eval::CrossModalCodes& full, const std::vector<int>& rankin
   }
 }
 
+// Claims on cells, so that two processes running the same cells of one database (two shells, two
+// Slurm tasks with overlapping --only) never train one cell at the same time: an exclusive
+// open-file-description lock on one byte of <db>.ckpt/cells.lock per cell (offset = a hash of
+// the key). The kernel drops the lock when the process dies, so a SIGKILL leaves no stale claim;
+// a lock on a byte range needs no file per cell and nothing to clean up.
+class CellLocks {
+ public:
+  explicit CellLocks(const std::string& path) {
+    fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0)
+      throw InputError("runner: cannot create the lock file '" + path +
+                       "'; check that the folder of the database is writable");
+  }
+  ~CellLocks() { close(fd_); }
+  CellLocks(const CellLocks&) = delete;
+  CellLocks& operator=(const CellLocks&) = delete;
+
+  /// true once the cell is ours; false when another process holds it and `wait` is false.
+  bool lock(const std::string& key, bool wait) { return set(key, F_WRLCK, wait); }
+  void unlock(const std::string& key) noexcept {
+    struct flock fl = range(key);
+    fl.l_type = F_UNLCK;
+    fcntl(fd_, kSetLock, &fl);  // cannot fail on a valid descriptor, and close() drops it anyway
+  }
+
+ private:
+#ifdef F_OFD_SETLK
+  static constexpr int kSetLock = F_OFD_SETLK;
+#else
+  static constexpr int kSetLock = F_SETLK;  // per process: still one cell at a time here
+#endif
+  static struct flock range(const std::string& key) {
+    struct flock fl {};
+    fl.l_whence = SEEK_SET;
+    fl.l_start = static_cast<off_t>(std::hash<std::string>{}(key) % (size_t{1} << 40));
+    fl.l_len = 1;
+    return fl;
+  }
+
+  // Waiting polls, so that SIGINT (which restarts a blocking F_SETLKW) still stops us.
+  bool set(const std::string& key, short type, bool wait) {
+    struct flock fl = range(key);
+    fl.l_type = type;
+    while (fcntl(fd_, kSetLock, &fl) != 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EACCES)
+        throw std::runtime_error("runner: cannot lock a cell in the lock file: " + std::string(std::strerror(errno)));
+      if (!wait) return false;
+      if (g_stop) throw Interrupted("stopped while waiting for a cell another process is running");
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return true;
+  }
+  int fd_ = -1;
+};
+
 }  // namespace
 
 void request_stop() { g_stop = true; }
@@ -201,14 +263,42 @@ RunSummary run_experiment(const Experiment& e, const RunOptions& opt) {
     std::filesystem::create_directories(parent, ec);
   }
   store::Store db(db_path);
+  std::filesystem::create_directories(db_path + ".ckpt");
+  CellLocks locks(db_path + ".ckpt/cells.lock");
   Progress progress(todo.size());
   const std::string host = host_name(), revision = code_revision(), versions = library_versions_json();
-  for (size_t i = 0; i < todo.size(); ++i) {
+  // A cell another process is running goes to the back of the queue once; the second time round
+  // we wait for it, and find it done unless that process failed or died.
+  std::deque<std::pair<const Cell*, bool>> queue;  // (cell, deferred once)
+  for (const Cell* c : todo) queue.emplace_back(c, false);
+  for (size_t i = 0; !queue.empty(); ) {
     if (g_stop) {
       summary.interrupted = true;
       break;
     }
-    const Cell& cell = *todo[i];
+    const auto [next, deferred] = queue.front();
+    queue.pop_front();
+    const Cell& cell = *next;
+    try {
+      if (!locks.lock(cell.key, deferred)) {
+        queue.emplace_back(next, true);
+        continue;
+      }
+    } catch (const Interrupted&) {
+      summary.interrupted = true;
+      break;
+    }
+    struct Unlock {
+      CellLocks& l;
+      const std::string& key;
+      ~Unlock() { l.unlock(key); }
+    } unlock{locks, cell.key};
+    // Another process may have finished it since we read the statuses.
+    if (!opt.force && db.is_done(cell.key)) {
+      ++summary.already_done;
+      continue;
+    }
+    ++i;
     const data::Dataset& ds = datasets.at(cell.dataset->declaration.name);
     const data::Split& split = splits.at(cell.dataset->declaration.name);
     const MethodInfo& info = Registry::builtin().at(cell.method->method);
@@ -224,13 +314,13 @@ RunSummary run_experiment(const Experiment& e, const RunOptions& opt) {
     rec.params_json = cell.method->params.to_json();
     rec.code_revision = revision;
     rec.host = host;
-    rec.device = device;
+    rec.device = info.uses_device ? device : "cpu";  // what the method computes on
     rec.threads = threads;
     rec.library_versions_json = versions;
     rec.data_fingerprints_json = fingerprints_json(ds);
     rec.protocol_json = protocol_json(cell.method->params, ds, split, {});
     const int64_t run_id = db.begin_run(rec);
-    progress.begin_cell(i, cell);
+    progress.begin_cell(i - 1, cell);
 
     std::vector<store::EpochValue> epochs;
     store::Timings timings;
@@ -240,7 +330,9 @@ RunSummary run_experiment(const Experiment& e, const RunOptions& opt) {
       RunContext ctx;
       ctx.bits = cell.bits;
       ctx.seed = static_cast<uint64_t>(cell.seed);
-      ctx.device = device;
+      ctx.device = rec.device;
+      if (rec.device != device)
+        ctx.notes.push_back(cell.method->method + " computes on the CPU; device " + device + " is not used by it");
       ctx.threads = threads;
       ctx.params = cell.method->params;
       ctx.on_epoch = [&](const EpochLog& log) {

@@ -3,7 +3,9 @@
 
 #include <matio.h>
 
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <mutex>
 #include <sstream>
 
@@ -16,10 +18,20 @@ namespace {
 // error can quote it instead of matio printing to stderr behind our back.
 std::mutex g_log_mutex;
 std::string g_last_log;
+// Problems matio logged (error, critical, warning). matio reads a truncated variable by warning
+// "Read beyond EOF" and handing back zero-filled data, so a read that logged one is refused.
+size_t g_problems = 0;
 
-void capture_log(int /*level*/, char* message) {
+void capture_log(int level, char* message) {
   std::lock_guard<std::mutex> lock(g_log_mutex);
   g_last_log = message ? message : "";
+  if (level & (MATIO_LOG_LEVEL_ERROR | MATIO_LOG_LEVEL_CRITICAL | MATIO_LOG_LEVEL_WARNING))
+    ++g_problems;
+}
+
+size_t problem_count() {
+  std::lock_guard<std::mutex> lock(g_log_mutex);
+  return g_problems;
 }
 
 void install_log_once() {
@@ -88,6 +100,80 @@ void convert(const void* src, enum matio_types type, size_t n, T* out) {
   }
 }
 
+// A MAT v5 file is a 128-byte header and a sequence of tagged data elements (type, byte count,
+// bytes padded to 8); a matrix element nests more of them (flags, dimensions, name, data, cells
+// and fields). matio trusts every byte count it reads: a count corrupted to 1.6 GB in an 880-byte
+// file made it allocate and clear 1.6 GB for a variable name (found by tests/fuzz). So before
+// matio sees a v5 file, every element's count is checked against the bytes that enclose it.
+// Compressed elements are checked only from outside: their contents are zlib's to verify.
+class V5Walker {
+ public:
+  V5Walker(std::FILE* f, uint64_t size, bool swap) : f_(f), size_(size), swap_(swap) {}
+
+  /// "" when every element fits; otherwise what is wrong.
+  std::string check() { return walk(128, size_, 0); }
+
+ private:
+  bool read_u32(uint64_t at, uint32_t& a, uint32_t& b) {
+    unsigned char buf[8];
+    if (fseeko(f_, static_cast<off_t>(at), SEEK_SET) != 0 || std::fread(buf, 1, 8, f_) != 8) return false;
+    auto word = [&](const unsigned char* p) {
+      return swap_ ? (uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3])
+                   : (uint32_t(p[3]) << 24 | uint32_t(p[2]) << 16 | uint32_t(p[1]) << 8 | p[0]);
+    };
+    a = word(buf);
+    b = word(buf + 4);
+    return true;
+  }
+
+  std::string walk(uint64_t at, uint64_t end, int depth) {
+    if (depth > 32) return "matrices nested more than 32 deep";
+    while (at + 8 <= end) {
+      uint32_t type = 0, bytes = 0;
+      if (!read_u32(at, type, bytes)) return "cannot read the element at byte " + std::to_string(at);
+      if (type >> 16) {  // small element: type and size in one word, data in the next four bytes
+        if ((type >> 16) > 4) return "the small element at byte " + std::to_string(at) + " claims " +
+                                     std::to_string(type >> 16) + " bytes (at most 4)";
+        at += 8;
+        continue;
+      }
+      const uint64_t stop = at + 8 + bytes;
+      if (stop > end)
+        return "the element at byte " + std::to_string(at) + " claims " + std::to_string(bytes) +
+               " bytes but only " + std::to_string(end - at - 8) + " follow" +
+               (end == size_ ? " in the file" : " in its matrix");
+      if (type == 14) {  // miMATRIX: walk what it holds
+        std::string inner = walk(at + 8, stop, depth + 1);
+        if (!inner.empty()) return inner;
+      }
+      // Top-level elements are not padded after compression; nested ones are, to 8 bytes.
+      at = depth == 0 ? stop : at + 8 + ((uint64_t(bytes) + 7) / 8) * 8;
+    }
+    return "";
+  }
+
+  std::FILE* f_;
+  uint64_t size_;
+  bool swap_;
+};
+
+/// "" for a v5 file whose element sizes all fit (or a file that is not v5); else the problem.
+std::string check_v5_structure(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return "";
+  unsigned char header[128];
+  std::string problem;
+  if (std::fread(header, 1, 128, f) == 128 && fseeko(f, 0, SEEK_END) == 0) {
+    const uint64_t size = static_cast<uint64_t>(ftello(f));
+    const bool little = header[126] == 'I' && header[127] == 'M';
+    const bool big = header[126] == 'M' && header[127] == 'I';
+    const unsigned version = little ? header[124] | header[125] << 8 : header[124] << 8 | header[125];
+    if ((little || big) && version == 0x0100) problem = V5Walker(f, size, big).check();
+  }
+  std::fclose(f);
+  return problem;
+}
+
 size_t element_count(const matvar_t* v) {
   size_t n = 1;
   for (int i = 0; i < v->rank; ++i) n *= v->dims[i];
@@ -131,6 +217,9 @@ std::string MatVarInfo::shape() const {
 struct MatReader::Impl {
   mat_t* mat = nullptr;
   std::vector<MatVarInfo> vars;
+  /// v5: no variable can hold more elements than 1100 per byte of the file (zlib's ratio is at
+  /// most 1032:1), so dimensions beyond that are corrupt and are refused before matio allocates.
+  uint64_t max_elements = UINT64_MAX;
 };
 
 MatReader::MatReader(const std::string& path) : path_(path), impl_(std::make_unique<Impl>()) {
@@ -139,6 +228,17 @@ MatReader::MatReader(const std::string& path) : path_(path), impl_(std::make_uni
   if (!impl_->mat)
     throw InputError("mat: cannot open '" + path + "' as a MATLAB .mat file (v5 or v7.3)" +
                      last_log() + "; check that the path exists and the file is not truncated");
+  if (Mat_GetVersion(impl_->mat) == MAT_FT_MAT5) {
+    const std::string problem = check_v5_structure(path);
+    if (!problem.empty()) {
+      Mat_Close(impl_->mat);
+      impl_->mat = nullptr;
+      throw InputError("mat: '" + path + "' is truncated or corrupt (" + problem +
+                       "); copy or download it again");
+    }
+    std::error_code ec;
+    impl_->max_elements = 1100 * static_cast<uint64_t>(std::filesystem::file_size(path, ec));
+  }
   Mat_Rewind(impl_->mat);
   while (matvar_t* v = Mat_VarReadNextInfo(impl_->mat)) {
     impl_->vars.push_back(make_info(v));
@@ -171,17 +271,25 @@ MatVarInfo MatReader::info(const std::string& name) const {
 namespace {
 
 template <class T>
-MatArray<T> read_numeric(mat_t* mat, const std::string& path, const MatVarInfo& info) {
+MatArray<T> read_numeric(mat_t* mat, const std::string& path, const MatVarInfo& info, uint64_t max_elements) {
   const std::string where = "mat: '" + path + "' variable '" + info.name + "'";
+  uint64_t numel = info.dims.empty() ? 0 : 1;
+  for (size_t d : info.dims)
+    numel = d != 0 && numel > max_elements / d ? max_elements + 1 : numel * d;
+  if (numel > max_elements)
+    throw InputError(where + " claims dimensions " + info.shape() +
+                     ", more values than the file can hold; the file is truncated or corrupt: copy or "
+                     "download it again");
   if (info.complex) throw InputError(where + " is complex; only real arrays are supported");
   if (info.cls == MatClass::kChar || info.cls == MatClass::kCell || info.cls == MatClass::kStruct ||
       info.cls == MatClass::kOther)
     throw InputError(where + " is of class " + mat_class_name(info.cls) +
                      "; a numeric or logical array is required");
+  const size_t problems_before = problem_count();
   VarPtr v(Mat_VarRead(mat, info.name.c_str()));
-  if (!v || (!v->data && element_count(v.get()) > 0))
+  if (!v || (!v->data && element_count(v.get()) > 0) || problem_count() != problems_before)
     throw InputError(where + " could not be read" + last_log() +
-                     "; the file may be truncated or corrupt");
+                     "; the file is truncated or corrupt: copy or download it again");
   MatArray<T> out;
   out.dims.assign(v->dims, v->dims + v->rank);
   const size_t n = element_count(v.get());
@@ -193,8 +301,13 @@ MatArray<T> read_numeric(mat_t* mat, const std::string& path, const MatVarInfo& 
     std::vector<T> values(sp->ndata);
     convert(sp->data, v->data_type, sp->ndata, values.data());
     for (size_t c = 0; c < cols && c + 1 < sp->njc; ++c)
-      for (size_t k = sp->jc[c]; k < sp->jc[c + 1] && k < sp->nir && k < sp->ndata; ++k)
-        out.data[c * rows + sp->ir[k]] = values[k];
+      for (size_t k = sp->jc[c]; k < sp->jc[c + 1] && k < sp->nir && k < sp->ndata; ++k) {
+        if (static_cast<size_t>(sp->ir[k]) >= rows)
+          throw InputError(where + " is a sparse array with row index " + std::to_string(sp->ir[k]) +
+                           " outside its " + std::to_string(rows) +
+                           " rows; the file is corrupt: copy or download it again");
+        out.data[c * rows + static_cast<size_t>(sp->ir[k])] = values[k];
+      }
     return out;
   }
   if (n > 0) convert(v->data, v->data_type, n, out.data.data());
@@ -204,11 +317,11 @@ MatArray<T> read_numeric(mat_t* mat, const std::string& path, const MatVarInfo& 
 }  // namespace
 
 MatArray<double> MatReader::read_double(const std::string& name) const {
-  return read_numeric<double>(impl_->mat, path_, info(name));
+  return read_numeric<double>(impl_->mat, path_, info(name), impl_->max_elements);
 }
 
 MatArray<float> MatReader::read_float(const std::string& name) const {
-  return read_numeric<float>(impl_->mat, path_, info(name));
+  return read_numeric<float>(impl_->mat, path_, info(name), impl_->max_elements);
 }
 
 MatArray<uint8_t> MatReader::read_uint8(const std::string& name) const {
@@ -218,7 +331,7 @@ MatArray<uint8_t> MatReader::read_uint8(const std::string& name) const {
                      mat_class_name(i.cls) +
                      "; pixels must be uint8 (save them with uint8(...) or declare the modality "
                      "as features)");
-  return read_numeric<uint8_t>(impl_->mat, path_, i);
+  return read_numeric<uint8_t>(impl_->mat, path_, i, impl_->max_elements);
 }
 
 struct MatWriter::Impl {

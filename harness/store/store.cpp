@@ -434,6 +434,8 @@ Store::Store(const std::string& path, bool read_only) : path_(path) {
   if (path.empty()) throw InputError("store::open: empty database path; give a file name");
   const bool in_memory = path == ":memory:";
   std::error_code ec;
+  if (!in_memory && fs::is_directory(path, ec))
+    throw InputError("store::open: '" + path + "' is a folder; give a file name inside it");
   if (read_only && !in_memory && !fs::exists(path, ec))
     throw InputError("store::open: '" + path +
                      "' does not exist; check the path (a read-only open never creates a store)");
@@ -445,8 +447,6 @@ Store::Store(const std::string& path, bool read_only) : path_(path) {
     if (!parent.empty() && !fs::is_directory(parent, ec))
       throw InputError("store::open: cannot create '" + path + "': '" + parent.string() +
                        "' is not a folder; pick another path");
-    if (fs::is_directory(path, ec))
-      throw InputError("store::open: '" + path + "' is a folder; give a file name inside it");
   }
 
   const int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
