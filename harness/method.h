@@ -30,6 +30,9 @@ struct ParamSpec {
   ParamValue default_value;
   std::string help;
   std::vector<std::string> allowed;  ///< kString: the valid values (empty: any)
+  /// kString: a file that must exist when the value is not empty, checked as soon as the
+  /// experiment is read (a missing weights file must not surface hours into a grid).
+  bool existing_file = false;
 };
 
 using ParamTable = std::vector<ParamSpec>;
@@ -115,6 +118,9 @@ struct MethodInfo {
   std::string folder;  ///< where its code and README live
   ParamTable params;
   std::function<std::unique_ptr<Method>()> create;
+  /// True when the method computes on ctx.device (the deep ones); the others compute on the CPU
+  /// whatever the device, and their runs record "cpu" with a note.
+  bool uses_device = false;
 };
 
 /// name → MethodInfo for every built-in method (filled by register_builtin_methods; explicit

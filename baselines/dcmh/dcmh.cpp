@@ -80,11 +80,15 @@ class Dcmh final : public Method {
       throw InputError("dcmh: " + std::to_string(n) + " training items but batch_size " +
                        std::to_string(p_.batch_size) + "; lower batch_size");
     build_nets(d, k, ctx);
+    device_ = training::device_of(ctx);  // everything trains there; random draws stay on the CPU generator
+    image_net_->to(device_);
+    text_net_->to(device_);
     torch::Generator gen = make_generator(ctx.seed);
-    labels_ = label_rows(d, train);                // [n, L]
-    text_ = feature_rows(d.text, train, "dcmh");  // [n, T]
+    labels_ = label_rows(d, train).to(device_);                // [n, L]
+    text_ = feature_rows(d.text, train, "dcmh").to(device_);  // [n, T]
     training::MemoryBanks banks;
     banks.init(n, k, gen);
+    banks.to(device_);
     torch::optim::SGD img_opt(image_net_->parameters(), torch::optim::SGDOptions(p_.lr_start));
     torch::optim::SGD txt_opt(text_net_->parameters(), torch::optim::SGDOptions(p_.lr_start));
 
@@ -94,7 +98,7 @@ class Dcmh final : public Method {
     const std::string ckpt = ctx.checkpoint_dir.empty() ? "" : (fs::path(ctx.checkpoint_dir) / "dcmh.pt").string();
     if (!ckpt.empty() && fs::exists(ckpt)) {
       torch::serialize::InputArchive a;
-      a.load_from(ckpt);
+      training::load_checkpoint(a, ckpt, device_);
       training::read_module(a, "image_net", *image_net_);
       training::read_module(a, "text_net", *text_net_);
       training::read_optimizer(a, "image_opt", img_opt);
@@ -108,7 +112,7 @@ class Dcmh final : public Method {
       banks.F = read("F");
       banks.G = read("G");
       banks.B = read("B");
-      gen.set_state(read("rng"));
+      gen.set_state(read("rng").to(torch::kCPU));
       start_epoch = read("epoch").item<int64_t>();
       best_score = read("best_score").item<double>();
       if (best_score >= 0) {
@@ -205,7 +209,7 @@ class Dcmh final : public Method {
   }
   eval::PackedBits encode_text(const data::Dataset& d, const std::vector<int64_t>& items) override {
     return encode(items, [&](const std::vector<int64_t>& part) {
-      return text_net_->forward(feature_rows(d.text, part, "dcmh"));
+      return text_net_->forward(feature_rows(d.text, part, "dcmh").to(device_));
     });
   }
 
@@ -239,7 +243,7 @@ class Dcmh final : public Method {
   }
 
   torch::Tensor image_forward(const data::Dataset& d, const std::vector<int64_t>& dataset_items) {
-    return image_net_->forward(nets::image_batch(d.image, dataset_items, image_size_));
+    return image_net_->forward(nets::image_batch(d.image, dataset_items, image_size_).to(device_));
   }
   torch::Tensor image_codes(const data::Dataset& d, const std::vector<int64_t>& train, const torch::Tensor& pos) {
     std::vector<int64_t> items;
@@ -279,6 +283,7 @@ class Dcmh final : public Method {
   std::shared_ptr<TextNet> text_net_;
   int64_t image_size_ = 0;
   torch::Tensor labels_, text_;  // [n, L], [n, T] rows of the training items
+  torch::Device device_{torch::kCPU};
 };
 
 }  // namespace
@@ -306,6 +311,7 @@ MethodInfo dcmh_method_info() {
       {"val_fraction", ParamType::kReal, d.val_fraction, "best_val: share of training items held out", {}},
   };
   m.create = [] { return std::make_unique<Dcmh>(); };
+  m.uses_device = true;  // networks, banks and batches on ctx.device
   return m;
 }
 

@@ -16,6 +16,18 @@ void MemoryBanks::init(int64_t n, int64_t k, torch::Generator& gen) {
 
 void MemoryBanks::refresh_codes() { B = torch::sign(F + G); }
 
+void MemoryBanks::to(const torch::Device& device) {
+  F = F.to(device);
+  G = G.to(device);
+  B = B.to(device);
+}
+
+torch::Device device_of(const RunContext& ctx) { return torch::Device(ctx.device); }
+
+void load_checkpoint(torch::serialize::InputArchive& archive, const std::string& path, const torch::Device& device) {
+  archive.load_from(path, device);
+}
+
 torch::Tensor sample_batch(int64_t n, int64_t batch, torch::Generator& gen) {
   return torch::randperm(n, gen, torch::kLong).narrow(0, 0, std::min(batch, n));
 }
@@ -105,7 +117,7 @@ void run_epochs(const std::string& method, int64_t epochs, const std::string& se
       ctx.checkpoint_dir.empty() ? "" : (std::filesystem::path(ctx.checkpoint_dir) / (method + ".pt")).string();
   if (!path.empty() && std::filesystem::exists(path)) {
     torch::serialize::InputArchive a;
-    a.load_from(path);
+    load_checkpoint(a, path, parts.banks.F.device());
     read_module(a, "image_net", parts.image_net);
     read_module(a, "text_net", parts.text_net);
     read_optimizer(a, "image_opt", parts.image_opt);
@@ -119,7 +131,7 @@ void run_epochs(const std::string& method, int64_t epochs, const std::string& se
     parts.banks.F = read("F");
     parts.banks.G = read("G");
     parts.banks.B = read("B");
-    parts.gen.set_state(read("rng"));
+    parts.gen.set_state(read("rng").to(torch::kCPU));  // the generator is a CPU one on every device
     start = read("epoch").item<int64_t>();
     best_score = read("best_score").item<double>();
     if (best_score >= 0) {

@@ -21,6 +21,8 @@ struct MemoryBanks {
   void init(int64_t n, int64_t k, torch::Generator& gen);
   /// B = sign(F + G), once per epoch (sign(0) stays 0, as torch.sign in the reference).
   void refresh_codes();
+  /// Moves the banks to the training device (after init: the draws stay on the CPU generator).
+  void to(const torch::Device& device);
 };
 
 /// The reference sampling: a fresh permutation of the n training items per step, first `batch`
@@ -61,8 +63,15 @@ struct TrainingParts {
 /// Per-epoch values (loss terms, learning rate) returned by one epoch of training.
 using EpochValues = std::vector<std::pair<std::string, double>>;
 
+/// The training device of a cell: torch::Device(ctx.device) ("cpu", "cuda", "cuda:N"; the runner
+/// has checked it). Networks, banks and batches go there; codes come back through pack_signs.
+torch::Device device_of(const RunContext& ctx);
+
+/// Loads a checkpoint with its tensors mapped to `device`; the generator state stays on the CPU.
+void load_checkpoint(torch::serialize::InputArchive& archive, const std::string& path, const torch::Device& device);
+
 /// The epoch loop every deep method shares: resumes from `ctx.checkpoint_dir/<method>.pt` when it
-/// exists (networks, optimisers, banks, RNG state, best-epoch state); runs `epoch(e)` for the
+/// exists (networks, optimisers, banks, RNG state, best-epoch state, on the banks' device); runs `epoch(e)` for the
 /// remaining epochs; scores each epoch through ctx.selection_score when `selection` is not
 /// "final" and keeps the best networks; logs; writes the checkpoint atomically; after a stop
 /// request throws cmh::Interrupted once the checkpoint is on disk; finally restores the best

@@ -46,11 +46,15 @@ class Mlsph final : public Method {
       throw InputError("mlsph: " + std::to_string(n) + " training items but batch_size " +
                        std::to_string(p_.batch_size) + "; lower batch_size");
     build_nets(d, k, ctx);
+    device_ = training::device_of(ctx);  // everything trains there; random draws stay on the CPU generator
+    image_net_->to(device_);
+    text_net_->to(device_);
     torch::Generator gen = make_generator(ctx.seed);
-    labels_ = label_rows(d, train);  // [n, L]
-    text_ = feature_rows(d.text, train, "mlsph");  // [n, T]
+    labels_ = label_rows(d, train).to(device_);  // [n, L]
+    text_ = feature_rows(d.text, train, "mlsph").to(device_);  // [n, T]
     training::MemoryBanks banks;
     banks.init(n, k, gen);
+    banks.to(device_);
     torch::optim::SGD img_opt(image_net_->parameters(), torch::optim::SGDOptions(p_.lr_start));
     torch::optim::SGD txt_opt(text_net_->parameters(), torch::optim::SGDOptions(p_.lr_start));
 
@@ -98,7 +102,7 @@ class Mlsph final : public Method {
   }
   eval::PackedBits encode_text(const data::Dataset& d, const std::vector<int64_t>& items) override {
     return encode(items, [&](const std::vector<int64_t>& part) {
-      return text_net_->forward(feature_rows(d.text, part, "mlsph"));
+      return text_net_->forward(feature_rows(d.text, part, "mlsph").to(device_));
     });
   }
 
@@ -146,7 +150,7 @@ class Mlsph final : public Method {
   };
 
   torch::Tensor image_forward(const data::Dataset& d, const std::vector<int64_t>& dataset_items) {
-    return image_net_->forward(nets::image_batch(d.image, dataset_items, image_size_));
+    return image_net_->forward(nets::image_batch(d.image, dataset_items, image_size_).to(device_));
   }
   torch::Tensor image_codes(const data::Dataset& d, const std::vector<int64_t>& train, const torch::Tensor& pos) {
     std::vector<int64_t> items;
@@ -173,6 +177,7 @@ class Mlsph final : public Method {
   nets::MlsphTextNet text_net_{nullptr};
   int64_t image_size_ = 0;
   torch::Tensor labels_, text_;
+  torch::Device device_{torch::kCPU};
 };
 
 }  // namespace
@@ -202,6 +207,7 @@ MethodInfo mlsph_method_info() {
       {"val_fraction", ParamType::kReal, d.val_fraction, "best_val: share of training items held out", {}},
   };
   m.create = [] { return std::make_unique<Mlsph>(); };
+  m.uses_device = true;  // networks, banks and batches on ctx.device
   return m;
 }
 

@@ -29,7 +29,7 @@ torch::Tensor image_batch(const data::Modality& image, const std::vector<int64_t
 }
 
 std::vector<int64_t> to_indices(const torch::Tensor& idx) {
-  auto c = idx.to(torch::kLong).contiguous();
+  auto c = idx.to(torch::kCPU, torch::kLong).contiguous();  // positions may live on a GPU
   return std::vector<int64_t>(c.data_ptr<int64_t>(), c.data_ptr<int64_t>() + c.numel());
 }
 

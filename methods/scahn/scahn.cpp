@@ -93,11 +93,15 @@ class Scahn final : public Method {
       throw InputError("scahn: " + std::to_string(n) + " training items cannot give two disjoint batches of " +
                        std::to_string(bs) + "; lower batch_size");
     build_nets(d, k, ctx);
+    device_ = training::device_of(ctx);  // everything trains there; random draws stay on the CPU generator
+    image_net_->to(device_);
+    text_net_->to(device_);
     torch::Generator gen = make_generator(ctx.seed);
-    const auto labels = label_rows(d, train);
-    const auto text = feature_rows(d.text, train, "scahn");
+    const auto labels = label_rows(d, train).to(device_);
+    const auto text = feature_rows(d.text, train, "scahn").to(device_);
     training::MemoryBanks banks;
     banks.init(n, k, gen);
+    banks.to(device_);
     torch::optim::SGD img_opt(image_net_->parameters(), torch::optim::SGDOptions(p_.lr));
     torch::optim::SGD txt_opt(text_net_->parameters(), torch::optim::SGDOptions(p_.lr));
     const ScahnWeights w{static_cast<double>(k) / p_.alpha_divisor, p_.lambda, p_.gamma, p_.beta};
@@ -122,7 +126,7 @@ class Scahn final : public Method {
             for (int64_t q : nets::to_indices(both)) items.push_back(train[static_cast<size_t>(q)]);
             auto x = nets::image_batch(d.image, items, image_size_);
             if (augment_pixels) x = scahn_augment(x, gen);
-            out = image_net_->forward(x);
+            out = image_net_->forward(x.to(device_));
           } else {
             out = text_net_->forward(text.index({both}));
           }
@@ -144,12 +148,12 @@ class Scahn final : public Method {
 
   eval::PackedBits encode_image(const data::Dataset& d, const std::vector<int64_t>& items) override {
     return encode(items, [&](const std::vector<int64_t>& part) {
-      return image_net_->forward(nets::image_batch(d.image, part, image_size_)).fused;
+      return image_net_->forward(nets::image_batch(d.image, part, image_size_).to(device_)).fused;
     });
   }
   eval::PackedBits encode_text(const data::Dataset& d, const std::vector<int64_t>& items) override {
     return encode(items, [&](const std::vector<int64_t>& part) {
-      return text_net_->forward(feature_rows(d.text, part, "scahn")).fused;
+      return text_net_->forward(feature_rows(d.text, part, "scahn").to(device_)).fused;
     });
   }
   std::vector<int> bit_ranking() const override { return ranking_; }
@@ -202,6 +206,7 @@ class Scahn final : public Method {
   ScahnTextNet text_net_{nullptr};
   int64_t image_size_ = 0;
   std::vector<int> ranking_;
+  torch::Device device_{torch::kCPU};
 };
 
 }  // namespace
@@ -232,6 +237,7 @@ MethodInfo scahn_method_info() {
       {"val_fraction", ParamType::kReal, d.val_fraction, "best_val: share of training items held out", {}},
   };
   m.create = [] { return std::make_unique<Scahn>(); };
+  m.uses_device = true;  // networks, banks and batches on ctx.device
   return m;
 }
 

@@ -62,7 +62,7 @@ std::vector<int> scahn_bit_ranking(const torch::Tensor& w_image, const torch::Te
   } else {
     throw InputError("scahn: bit_rank '" + rule + "' is not valid; use intended, reference_softmax or reference_lowest");
   }
-  auto c = score.detach().to(torch::kDouble).contiguous();
+  auto c = score.detach().to(torch::kCPU, torch::kDouble).contiguous();  // the weights may live on a GPU
   const double* v = c.data_ptr<double>();
   std::vector<int> order(static_cast<size_t>(c.numel()));
   std::iota(order.begin(), order.end(), 0);

@@ -197,7 +197,18 @@ TEST_CASE("slurm refuses bad options before writing anything", "[cli][slurm]") {
 TEST_CASE("run --device: cpu explicitly gives the default run's results; cuda without CUDA is a clear input error",
           "[cli][device]") {
   cmh::test::TempDir dir;
-  cmh::test::write_file(dir / "e.toml", cmh::test::tiny_experiment("d", "[8]"));
+  // A shallow method (computes on the CPU whatever the device) and a deep one (on ctx.device).
+  cmh::test::write_file(dir / "e.toml", std::string("name = \"d\"\nbits = [8]\nseeds = [1]\nthreads = 1\n") +
+                                            cmh::test::kTinyDataset + R"(
+[[methods]]
+name = "cca"
+[[methods]]
+name = "mlsph"
+[methods.params]
+epochs = 2
+batch_size = 32
+text_hidden = 32
+)");
   const std::string values =
       "select group_concat(v, ';') from (select r.cell_key || '/' || m.direction || '/' || m.name || '=' || "
       "printf('%.17g', m.value) as v from metrics m join runs r on r.id = m.run_id order by v)";
@@ -206,6 +217,7 @@ TEST_CASE("run --device: cpu explicitly gives the default run's results; cuda wi
   INFO(cpu.output);
   REQUIRE(cpu.exit_code == 0);
   CHECK(sql1(dir / "b.sqlite", "select group_concat(distinct device) from runs") == "cpu");
+  CHECK(sql1(dir / "b.sqlite", "select count(*) from runs where status = 'done'") == "2");
   CHECK(sql1(dir / "a.sqlite", values) == sql1(dir / "b.sqlite", values));
 
   auto bad = run_command(kExe + " run " + (dir / "e.toml") + " --device tpu --db " + (dir / "c.sqlite"));
@@ -221,8 +233,11 @@ TEST_CASE("run --device: cpu explicitly gives the default run's results; cuda wi
     CHECK(contains(cuda.output, "build against a CUDA LibTorch (README, GPU section)"));
     CHECK_FALSE(std::filesystem::exists(dir / "g.sqlite"));
   } else {
-    // A CUDA build with a GPU: the cells run there and record it.
+    // A CUDA build with a GPU: the deep method trains there and records it; CCA records the CPU.
     CHECK(cuda.exit_code == 0);
-    CHECK(sql1(dir / "g.sqlite", "select group_concat(distinct device) from runs") == "cuda:0");
+    CHECK(sql1(dir / "g.sqlite", "select device from runs where method = 'mlsph'") == "cuda:0");
+    CHECK(sql1(dir / "g.sqlite", "select device from runs where method = 'cca'") == "cpu");
+    CHECK(sql1(dir / "g.sqlite", "select count(*) from runs where method = 'cca' and protocol_json like "
+                                 "'%device cuda:0 is not used by it%'") == "1");
   }
 }
