@@ -174,6 +174,21 @@ std::string check_v5_structure(const std::string& path) {
   return problem;
 }
 
+/// "" when `path` starts with the 128-byte header of a v5 or v7.3 file; else what it lacks.
+std::string check_header(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return "it cannot be read";
+  unsigned char h[128];
+  const size_t got = std::fread(h, 1, sizeof h, f);
+  std::fclose(f);
+  if (got < sizeof h) return "it has " + std::to_string(got) + " bytes, less than the 128-byte header";
+  const bool little = h[126] == 'I' && h[127] == 'M', big = h[126] == 'M' && h[127] == 'I';
+  const unsigned version = little ? h[124] | h[125] << 8 : h[124] << 8 | h[125];
+  if (!(little || big) || (version != 0x0100 && version != 0x0200))
+    return "its header has no v5/v7.3 version and byte-order mark (a MAT v4 or another format)";
+  return "";
+}
+
 size_t element_count(const matvar_t* v) {
   size_t n = 1;
   for (int i = 0; i < v->rank; ++i) n *= v->dims[i];
@@ -224,6 +239,12 @@ struct MatReader::Impl {
 
 MatReader::MatReader(const std::string& path) : path_(path), impl_(std::make_unique<Impl>()) {
   install_log_once();
+  // Only v5 and v7.3 files: anything else matio would read as MAT v4, whose headers it trusts
+  // even more (a 23-byte file made it allocate and clear gigabytes for a name; tests/fuzz).
+  if (const std::string problem = check_header(path); !problem.empty())
+    throw InputError("mat: cannot open '" + path + "' as a MATLAB .mat file (v5 or v7.3): " + problem +
+                     "; check that the path is right and the file is not truncated (MATLAB: save with "
+                     "-v7 or -v7.3)");
   impl_->mat = Mat_Open(path.c_str(), MAT_ACC_RDONLY);
   if (!impl_->mat)
     throw InputError("mat: cannot open '" + path + "' as a MATLAB .mat file (v5 or v7.3)" +
