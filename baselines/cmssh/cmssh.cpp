@@ -74,7 +74,7 @@ class Cmssh final : public Method {
     const auto ii = torch::cat({torch::cat(pi), torch::cat(nI)});
     const auto jj = torch::cat({torch::cat(pj), torch::cat(nJ)});
     const auto s = torch::cat({torch::ones({want_pos}, x.options()), -torch::ones({want_neg}, x.options())});
-    const auto xp = x.index_select(0, ii), yp = y.index_select(0, jj);  // [P, dx], [P, dy]
+    const auto pair_index = torch::stack({ii, jj});  // [2, P]: (image item, text item)
     auto w = torch::full({want_pos + want_neg}, 1.0 / static_cast<double>(want_pos + want_neg), x.options());
 
     const int64_t n_thresholds = std::max<int64_t>(p.thresholds, 1);
@@ -85,22 +85,30 @@ class Cmssh final : public Method {
     theta_y_ = torch::zeros({1, k}, y.options());
     for (int64_t t = 0; t < k; ++t) {
       const auto ws = w * s;
-      auto [u, sv, vh] = torch::linalg::svd(xp.t().mm(ws.unsqueeze(1) * yp), false, c10::nullopt);
+      // C = Σ_p w_p s_p x_i yⱼᵀ = Xᵀ (W Y), W the sparse n × n matrix of the pair weights: no
+      // [pairs, d] copy of the features (tags can be 1,386-d).
+      const auto wmat = torch::sparse_coo_tensor(pair_index, ws, {n, n}).coalesce();
+      auto [u, sv, vh] = torch::linalg::svd(x.t().mm(torch::mm(wmat, y)), false, c10::nullopt);
       auto a = u.narrow(1, 0, 1).clone(), b = vh.narrow(0, 0, 1).t().clone();  // [dx, 1], [dy, 1]
+      const auto fx = x.mm(a).flatten(), fy = y.mm(b).flatten();                // [n]
       // Candidate thresholds: quantiles of the projected training items (0 = no search: zero, the
       // threshold of the centred relaxation).
       const auto tx = p.thresholds == 0 ? torch::zeros({1}, x.options())
-                                        : torch::quantile(x.mm(a).flatten(), levels, c10::nullopt, false, "linear");
+                                        : torch::quantile(fx, levels, c10::nullopt, false, "linear");
       const auto ty = p.thresholds == 0 ? torch::zeros({1}, y.options())
-                                        : torch::quantile(y.mm(b).flatten(), levels, c10::nullopt, false, "linear");
-      const auto xi = pm1(xp.mm(a) - tx.unsqueeze(0)), eta = pm1(yp.mm(b) - ty.unsqueeze(0));  // [P, T]
-      const auto r_all = xi.t().mm(ws.unsqueeze(1) * eta);                                       // [T, T]
+                                        : torch::quantile(fy, levels, c10::nullopt, false, "linear");
+      const auto px = fx.index_select(0, ii);  // [P] projections of the pairs' two sides
+      auto py = fy.index_select(0, jj);
+      const auto xi = pm1(px.unsqueeze(1) - tx.unsqueeze(0));   // [P, T]
+      const auto eta = pm1(py.unsqueeze(1) - ty.unsqueeze(0));  // [P, T]
+      const auto r_all = xi.t().mm(ws.unsqueeze(1) * eta);  // [T, T]
       const int64_t best = r_all.abs().flatten().argmax().item<int64_t>();
       const int64_t bx = best / tx.numel(), by = best % tx.numel();
       double r = r_all[bx][by].item<double>();
       double thy = ty[by].item<double>();
       if (r < 0) {  // −η = sign((−b)ᵀy + θy): flip the text side
         b = -b;
+        py = -py;
         thy = -thy;
         r = -r;
       }
@@ -111,7 +119,7 @@ class Cmssh final : public Method {
       theta_y_[0][t] = thy;
       const double rc = std::min(r, 1.0 - 1e-12);
       const double alpha = 0.5 * std::log((1.0 + rc) / (1.0 - rc));
-      const auto h = pm1(xp.mm(a).flatten() - thx) * pm1(yp.mm(b).flatten() - thy);
+      const auto h = pm1(px - thx) * pm1(py - thy);
       w = w * torch::exp(-alpha * s * h);
       w = w / w.sum();
       if (ctx.on_epoch) {
@@ -151,7 +159,8 @@ MethodInfo cmssh_method_info() {
   m.params = {
       {"pairs", ParamType::kInt, d.pairs, "training pairs drawn (seeded) from the training items", {}},
       {"positive_share", ParamType::kReal, d.positive_share, "share of similar pairs (sharing a label) among them", {}},
-      {"thresholds", ParamType::kInt, d.thresholds, "candidate thresholds (quantiles) per projection; 0: fixed at zero", {}},
+      {"thresholds", ParamType::kInt, d.thresholds,
+       "candidate thresholds (quantiles) per projection; 0: fixed at zero", {}},
   };
   m.create = [] { return std::make_unique<Cmssh>(); };
   return m;

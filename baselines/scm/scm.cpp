@@ -172,7 +172,8 @@ MethodInfo scm_info(bool sequential) {
   m.name = sequential ? "scm-seq" : "scm-orth";
   m.summary = sequential ? "semantic correlation maximisation, one bit at a time on a residual, sign"
                          : "semantic correlation maximisation, k orthogonal directions at once, sign";
-  m.citation = "Zhang & Li, Large-Scale Supervised Multimodal Hashing with Semantic Correlation Maximization, AAAI 2014";
+  m.citation =
+      "Zhang & Li, Large-Scale Supervised Multimodal Hashing with Semantic Correlation Maximization, AAAI 2014";
   m.folder = "baselines/scm";
   m.params = {
       {"reg", ParamType::kReal, d.reg, "ridge added to XᵀX and YᵀY (absolute; the authors' code: 1e-6)", {}},

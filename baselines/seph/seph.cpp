@@ -209,7 +209,8 @@ class Seph final : public Method {
       x1 = x1.index_select(0, pick);
       x2 = x2.index_select(0, pick);
       labels = labels.index_select(0, pick);
-      ctx.notes.push_back(who_ + ": codes and regressions learned on a seeded sample of " + std::to_string(p_.max_train) +
+      ctx.notes.push_back(who_ + ": codes and regressions learned on a seeded sample of " +
+                          std::to_string(p_.max_train) +
                           " of the " + std::to_string(n) + " training items (max_train)");
       n = p_.max_train;
     }
@@ -299,7 +300,7 @@ class Seph final : public Method {
   torch::Tensor mean_1_, mean_2_;  // [1, d1], [1, d2]
   torch::Tensor z1_, z2_;          // anchors [m, d1], [m, d2]
   torch::Tensor w1_, w2_;          // regression weights [m, k]
-  double sigma2_1_ = 1, sigma2_2_ = 1;
+  double sigma2_1_ = 1, sigma2_2_ = 1;  // s per modality: mean squared distance between training items
   std::vector<int64_t> train_sorted_;
 };
 
@@ -317,9 +318,11 @@ MethodInfo seph_info(Anchors kind) {
       {"kl_iterations", ParamType::kInt, d.kl_iterations, "gradient steps on the training codes", {}},
       {"learning_rate", ParamType::kReal, d.learning_rate, "their step size (times delta-bar-delta gains)", {}},
       {"momentum", ParamType::kReal, d.momentum, "their momentum", {}},
-      {"max_train", ParamType::kInt, d.max_train, "at most this many training items (seeded sample) learn the codes", {}},
+      {"max_train", ParamType::kInt, d.max_train,
+       "at most this many training items (seeded sample) learn the codes", {}},
       {"anchors", ParamType::kInt, d.anchors, "RBF kernel bases per modality", {}},
-      {"kmeans_iterations", ParamType::kInt, d.kmeans_iterations, "Lloyd iterations for the k-means anchors (seph-km)", {}},
+      {"kmeans_iterations", ParamType::kInt, d.kmeans_iterations,
+       "Lloyd iterations for the k-means anchors (seph-km)", {}},
       {"kernel_scale", ParamType::kReal, d.kernel_scale,
        "RBF kernel exp(-d^2 / (kernel_scale * s)), s = mean squared distance between training items", {}},
       {"klr_reg", ParamType::kReal, d.klr_reg, "C of the kernel logistic regression penalty C w'K w", {}},

@@ -24,7 +24,8 @@ inline SplitSet with_split(data::Dataset d, data::Split split) {
   SplitSet s;
   s.dataset = std::move(d);
   s.split = std::move(split);
-  const auto all = eval::PackedBits::labels(s.dataset.labels.data(), s.dataset.n, static_cast<int>(s.dataset.num_labels));
+  const auto all =
+      eval::PackedBits::labels(s.dataset.labels.data(), s.dataset.n, static_cast<int>(s.dataset.num_labels));
   s.query_labels = all.select(s.split.query);
   s.database_labels = all.select(s.split.database);
   return s;
