@@ -305,7 +305,7 @@ MethodInfo dcmh_method_info() {
       {"image_net", ParamType::kString, d.image_net, "image backbone (auto: cnnf > 64 px, small_cnn <= 64 px, mlp for features)",
        {"auto", "cnnf", "resnet18", "resnet34", "small_cnn", "mlp"}},
       {"image_size", ParamType::kInt, d.image_size, "resize pictures (0: 224 for cnnf and ResNets, else as stored)", {}},
-      {"pretrained", ParamType::kString, d.pretrained, "ImageNet weights file for the backbone (\"\": none)", {}},
+      {"pretrained", ParamType::kString, d.pretrained, "ImageNet weights file for the backbone (\"\": none)", {}, true},
       {"text_hidden", ParamType::kInt, d.text_hidden, "text MLP hidden width (paper: 8192)", {}},
       {"selection", ParamType::kString, d.selection, "which epoch's model is kept", {"final", "best_query", "best_val"}},
       {"val_fraction", ParamType::kReal, d.val_fraction, "best_val: share of training items held out", {}},

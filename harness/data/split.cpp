@@ -35,6 +35,8 @@ std::vector<int64_t> legacy_numpy_permutation(uint32_t seed, size_t n) {
 }
 
 std::optional<Protocol> default_protocol(std::string_view name) {
+  // "mirflickr25k (CNN-F fc7 features)" is the same data and split as "mirflickr25k".
+  name = name.substr(0, name.find(" ("));
   if (name == "mirflickr25k") return Protocol{6, 2000, 10000};
   if (name == "nus-wide") return Protocol{7, 2100, 10500};
   if (name == "iapr-tc12") return Protocol{8, 2000, 10000};

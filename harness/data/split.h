@@ -27,7 +27,8 @@ struct Protocol {
 };
 
 /// The protocol of the DCMH / torchcmh line of work for a known dataset name ("mirflickr25k",
-/// "nus-wide", "iapr-tc12", "mscoco"); nullopt for others (e.g. "wikipedia", whose split is fixed).
+/// "nus-wide", "iapr-tc12", "mscoco", optionally followed by " (variant)", e.g. "mirflickr25k (CNN-F fc7
+/// features)"); nullopt for others (e.g. "wikipedia", whose split is fixed).
 std::optional<Protocol> default_protocol(std::string_view dataset_name);
 
 /// The dataset's fixed split when it has one (the protocol does not apply then), otherwise the

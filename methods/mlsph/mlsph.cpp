@@ -200,7 +200,7 @@ MethodInfo mlsph_method_info() {
       {"lr_end", ParamType::kReal, d.lr_end, "learning rate the linear schedule reaches after the last epoch", {}},
       {"image_net", ParamType::kString, d.image_net, "image backbone", {"auto", "resnet34", "resnet18", "small_cnn", "mlp"}},
       {"image_size", ParamType::kInt, d.image_size, "resize pictures (0: 224 for ResNets, else as stored)", {}},
-      {"pretrained", ParamType::kString, d.pretrained, "ImageNet weights file for the backbone (\"\": none)", {}},
+      {"pretrained", ParamType::kString, d.pretrained, "ImageNet weights file for the backbone (\"\": none)", {}, true},
       {"text_hidden", ParamType::kInt, d.text_hidden, "text net width (paper: 4096)", {}},
       {"bn_at_encode", ParamType::kString, d.bn_at_encode, "BatchNorm when encoding: eval, or train as the reference", {"eval", "train"}},
       {"selection", ParamType::kString, d.selection, "which epoch's model is kept", {"final", "best_query", "best_val"}},

@@ -229,7 +229,7 @@ MethodInfo scahn_method_info() {
       {"lr_decay", ParamType::kReal, d.lr_decay, "total decay over the epochs (reference: 10^-6 / 10^-1.5)", {}},
       {"image_net", ParamType::kString, d.image_net, "image backbone", {"auto", "resnet34", "resnet18", "small_cnn", "mlp"}},
       {"image_size", ParamType::kInt, d.image_size, "resize pictures (0: 224 for ResNets, else as stored)", {}},
-      {"pretrained", ParamType::kString, d.pretrained, "ImageNet weights file for the backbone (\"\": none)", {}},
+      {"pretrained", ParamType::kString, d.pretrained, "ImageNet weights file for the backbone (\"\": none)", {}, true},
       {"augment", ParamType::kString, d.augment, "image augmentation", {"reference", "none"}},
       {"bit_rank", ParamType::kString, d.bit_rank, "bits kept by shorter codes", {"intended", "reference_softmax", "reference_lowest"}},
       {"bn_at_encode", ParamType::kString, d.bn_at_encode, "BatchNorm when encoding", {"eval", "train"}},

@@ -66,6 +66,9 @@ TEST_CASE("default protocols follow PROTOCOL.md", "[data][split]") {
   CHECK(default_protocol("iapr-tc12")->seed == 8);
   CHECK(default_protocol("mscoco")->query == 5000);
   CHECK_FALSE(default_protocol("wikipedia"));
+  // A variant of the same data (other features) keeps the split, so its rows stay comparable.
+  CHECK(default_protocol("nus-wide (CNN-F fc7 features)")->seed == 7);
+  CHECK_FALSE(default_protocol("nus-wide-tc10"));
 }
 
 TEST_CASE("make_split: query, train = next items, database = all non-query", "[data][split]") {

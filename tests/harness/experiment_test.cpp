@@ -1,6 +1,10 @@
 // Experiment files: grids expand into keyed cells; mistakes are refused with clear messages.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "common/error.h"
@@ -83,4 +87,51 @@ TEST_CASE("malformed experiment files are refused with a message naming the mist
       if (!bad[i].expect.empty()) CHECK(msg.find(bad[i].expect) != std::string::npos);
     }
   }
+}
+
+// The committed experiments are part of the product: each must parse, and the papers' grids must
+// name the settings the papers used. Weights files are only checked for existence, so empty
+// stand-ins in a scratch working directory let the grids parse here.
+TEST_CASE("every committed experiment parses; the paper grids use the papers' settings", "[harness]") {
+  namespace fs = std::filesystem;
+  const fs::path source = CMH_SOURCE_DIR;
+  const fs::path scratch = fs::temp_directory_path() / ("cmh-exp-" + std::to_string(::getpid()));
+  fs::create_directories(scratch / "weights");
+  const fs::path before = fs::current_path();
+  fs::current_path(scratch);
+  // Without the weights the grids are refused before anything runs, naming the file.
+  const std::string paper = (source / "experiments" / "paper-mirflickr.toml").string();
+  CHECK_THROWS_WITH(load_experiment(paper), Catch::Contains("weights/resnet34-imagenet.pt") &&
+                                                Catch::Contains("does not exist"));
+  for (const char* w : {"weights/resnet34-imagenet.pt", "weights/cnnf-imagenet.pt"}) std::ofstream(scratch / w).put('\0');
+
+  size_t parsed = 0;
+  for (const auto& f : fs::directory_iterator(source / "experiments")) {
+    if (f.path().extension() != ".toml") continue;
+    INFO(f.path().string());
+    const Experiment e = load_experiment(f.path().string());
+    CHECK_FALSE(expand_cells(e).empty());
+    ++parsed;
+    const std::string stem = f.path().stem().string();
+    if (stem.rfind("paper-", 0) != 0 || stem == "paper-wikipedia") continue;
+    CHECK(e.bits == std::vector<int>{16, 32, 64});
+    std::set<std::string> deep, shallow;
+    for (const auto& m : e.methods) {
+      const bool is_deep = m.method == "mlsph" || m.method == "scahn" || m.method == "dcmh";
+      (is_deep ? deep : shallow).insert(m.method);
+      if (is_deep) {
+        CHECK(m.params.integer("image_size") == 224);
+        CHECK(m.params.string("image_net") == (m.method == "dcmh" ? "cnnf" : "resnet34"));
+        CHECK(m.params.integer("epochs") == (m.method == "mlsph" ? 100 : 500));
+        CHECK_FALSE(m.params.string("pretrained").empty());
+      }
+      REQUIRE(m.datasets.size() == 1);  // pictures for the deep nets, CNN-F features for the rest
+      CHECK((m.datasets[0].find("(CNN-F fc7 features)") != std::string::npos) == !is_deep);
+    }
+    CHECK(deep.size() == 3);
+    CHECK(shallow == std::set<std::string>{"cca", "cmssh", "scm-seq", "scm-orth", "stmh", "cmfh", "seph-rnd", "seph-km"});
+  }
+  CHECK(parsed >= 8);
+  fs::current_path(before);
+  fs::remove_all(scratch);
 }
