@@ -2,7 +2,9 @@
 #include "io/mat_file.h"
 
 #include <matio.h>
+#include <zlib.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -102,48 +104,86 @@ void convert(const void* src, enum matio_types type, size_t n, T* out) {
 
 // A MAT v5 file is a 128-byte header and a sequence of tagged data elements (type, byte count,
 // bytes padded to 8); a matrix element nests more of them (flags, dimensions, name, data, cells
-// and fields). matio trusts every byte count it reads: a count corrupted to 1.6 GB in an 880-byte
-// file made it allocate and clear 1.6 GB for a variable name (found by tests/fuzz). So before
-// matio sees a v5 file, every element's count is checked against the bytes that enclose it.
-// Compressed elements are checked only from outside: their contents are zlib's to verify.
+// and fields). matio trusts every byte count it reads and allocates what they claim: a count
+// corrupted to 1.6 GB in an 880-byte file made it allocate and clear 1.6 GB for a variable name,
+// and one in a compressed element asked for 3.4 GB (both found by tests/fuzz). So before matio
+// sees a v5 file, every element's count is checked against the bytes that enclose it. A
+// compressed element (zlib) is inflated up to kPrefix bytes and checked the same way; what it
+// holds may claim at most kMaxRatio bytes per compressed byte (zlib's limit is 1032), so no claim
+// exceeds a fixed multiple of the file's size.
 class V5Walker {
  public:
   V5Walker(std::FILE* f, uint64_t size, bool swap) : f_(f), size_(size), swap_(swap) {}
 
   /// "" when every element fits; otherwise what is wrong.
-  std::string check() { return walk(128, size_, 0); }
+  std::string check() { return walk(128, size_, 0, nullptr); }
 
  private:
-  bool read_u32(uint64_t at, uint32_t& a, uint32_t& b) {
+  static constexpr uint64_t kPrefix = 1 << 16;
+  static constexpr uint64_t kMaxRatio = 1100;
+
+  uint32_t word(const unsigned char* p) const {
+    return swap_ ? (uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3])
+                 : (uint32_t(p[3]) << 24 | uint32_t(p[2]) << 16 | uint32_t(p[1]) << 8 | p[0]);
+  }
+
+  // A tag from the file, or from `mem` (an inflated prefix) when given; false past its end.
+  bool read_tag(uint64_t at, const std::vector<unsigned char>* mem, uint32_t& type, uint32_t& bytes) {
     unsigned char buf[8];
-    if (fseeko(f_, static_cast<off_t>(at), SEEK_SET) != 0 || std::fread(buf, 1, 8, f_) != 8) return false;
-    auto word = [&](const unsigned char* p) {
-      return swap_ ? (uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3])
-                   : (uint32_t(p[3]) << 24 | uint32_t(p[2]) << 16 | uint32_t(p[1]) << 8 | p[0]);
-    };
-    a = word(buf);
-    b = word(buf + 4);
+    if (mem) {
+      if (at + 8 > mem->size()) return false;
+      std::memcpy(buf, mem->data() + at, 8);
+    } else if (fseeko(f_, static_cast<off_t>(at), SEEK_SET) != 0 || std::fread(buf, 1, 8, f_) != 8) {
+      return false;
+    }
+    type = word(buf);
+    bytes = word(buf + 4);
     return true;
   }
 
-  std::string walk(uint64_t at, uint64_t end, int depth) {
+  // The first kPrefix bytes (or fewer) that the compressed element at [at, at + bytes) inflates to.
+  std::vector<unsigned char> inflate_prefix(uint64_t at, uint32_t bytes) {
+    std::vector<unsigned char> in(std::min<uint64_t>(bytes, 1 << 20)), out(kPrefix);
+    if (fseeko(f_, static_cast<off_t>(at), SEEK_SET) != 0 || std::fread(in.data(), 1, in.size(), f_) != in.size())
+      return {};
+    z_stream z{};
+    if (inflateInit(&z) != Z_OK) return {};
+    z.next_in = in.data();
+    z.avail_in = static_cast<uInt>(in.size());
+    z.next_out = out.data();
+    z.avail_out = static_cast<uInt>(out.size());
+    inflate(&z, Z_SYNC_FLUSH);  // errors show as a short prefix; matio reports them itself
+    out.resize(out.size() - z.avail_out);
+    inflateEnd(&z);
+    return out;
+  }
+
+  // Checks the elements in [at, end); with `mem`, offsets are into the inflated prefix and the
+  // walk stops quietly where the prefix ends.
+  std::string walk(uint64_t at, uint64_t end, int depth, const std::vector<unsigned char>* mem) {
     if (depth > 32) return "matrices nested more than 32 deep";
     while (at + 8 <= end) {
       uint32_t type = 0, bytes = 0;
-      if (!read_u32(at, type, bytes)) return "cannot read the element at byte " + std::to_string(at);
+      if (!read_tag(at, mem, type, bytes)) {
+        if (mem) return "";
+        return "cannot read the element at byte " + std::to_string(at);
+      }
       if (type >> 16) {  // small element: type and size in one word, data in the next four bytes
-        if ((type >> 16) > 4) return "the small element at byte " + std::to_string(at) + " claims " +
-                                     std::to_string(type >> 16) + " bytes (at most 4)";
+        if ((type >> 16) > 4) return "a small element claims " + std::to_string(type >> 16) + " bytes (at most 4)";
         at += 8;
         continue;
       }
       const uint64_t stop = at + 8 + bytes;
       if (stop > end)
-        return "the element at byte " + std::to_string(at) + " claims " + std::to_string(bytes) +
-               " bytes but only " + std::to_string(end - at - 8) + " follow" +
-               (end == size_ ? " in the file" : " in its matrix");
+        return std::string(mem ? "inside a compressed variable, an element" : "the element at byte " + std::to_string(at)) +
+               " claims " + std::to_string(bytes) + " bytes but only " + std::to_string(end - at - 8) + " follow" +
+               (!mem && depth == 0 ? " in the file" : " in what encloses it");
       if (type == 14) {  // miMATRIX: walk what it holds
-        std::string inner = walk(at + 8, stop, depth + 1);
+        std::string inner = walk(at + 8, stop, depth + 1, mem);
+        if (!inner.empty()) return inner;
+      } else if (type == 15 && !mem) {  // miCOMPRESSED: one matrix, deflated
+        const std::vector<unsigned char> prefix = inflate_prefix(at + 8, bytes);
+        const std::string inner = walk(0, kMaxRatio * (uint64_t(bytes) + 8), depth + 1, &prefix);
         if (!inner.empty()) return inner;
       }
       // Top-level elements are not padded after compression; nested ones are, to 8 bytes.
