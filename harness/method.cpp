@@ -51,6 +51,11 @@ bool fits(ParamType t, const ParamValue& v) {
 
 }  // namespace
 
+DatabaseCodes encode_database_codes(Method& method, const data::Dataset& dataset, const std::vector<int64_t>& items) {
+  if (auto both = method.encode_database(dataset, items)) return {*both, *both};
+  return {method.encode_image(dataset, items), method.encode_text(dataset, items)};
+}
+
 Params::Params(const std::string& method, const ParamTable& table,
                const std::map<std::string, ParamValue>& overrides)
     : method_(method) {

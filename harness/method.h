@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -103,12 +104,27 @@ class Method {
   virtual void fit(const data::Dataset& dataset, const std::vector<int64_t>& train, RunContext& ctx) = 0;
   virtual eval::PackedBits encode_image(const data::Dataset& dataset, const std::vector<int64_t>& items) = 0;
   virtual eval::PackedBits encode_text(const data::Dataset& dataset, const std::vector<int64_t>& items) = 0;
+  /// The retrieval set's one code per item, made from both modalities at once, for methods whose
+  /// papers code their database that way (CMFH, SePH: every database item has its image and its
+  /// text); nullopt (the default): the database is coded per modality like the queries.
+  virtual std::optional<eval::PackedBits> encode_database(const data::Dataset& dataset,
+                                                          const std::vector<int64_t>& items) {
+    (void)dataset, (void)items;
+    return std::nullopt;
+  }
   /// Bit-scalable methods (SCAHN): the code's bit indices, most significant first, so that the
   /// first k' give a k'-bit code without retraining; empty for other methods.
   virtual std::vector<int> bit_ranking() const { return {}; }
   /// What the ranking is (e.g. "intended attention ranking"), named in every bit-scalable result.
   virtual std::string bit_ranking_name() const { return ""; }
 };
+
+/// The database's image-side and text-side codes: encode_database's one code for both when the
+/// method has it, else encode_image and encode_text.
+struct DatabaseCodes {
+  eval::PackedBits image, text;
+};
+DatabaseCodes encode_database_codes(Method& method, const data::Dataset& dataset, const std::vector<int64_t>& items);
 
 /// A registered method: name, citation, parameter table and factory.
 struct MethodInfo {

@@ -368,10 +368,9 @@ RunSummary run_experiment(const Experiment& e, const RunOptions& opt) {
         Method* m = method.get();
         const auto ql = all_labels.select(sel_query), dl = all_labels.select(sel_database);
         ctx.selection_score = [&, m, ql, dl] {
-          const double i2t = eval::mean_average_precision(m->encode_image(ds, sel_query), m->encode_text(ds, sel_database),
-                                                          ql, dl, threads);
-          const double t2i = eval::mean_average_precision(m->encode_text(ds, sel_query), m->encode_image(ds, sel_database),
-                                                          ql, dl, threads);
+          const DatabaseCodes retrieval = encode_database_codes(*m, ds, sel_database);
+          const double i2t = eval::mean_average_precision(m->encode_image(ds, sel_query), retrieval.text, ql, dl, threads);
+          const double t2i = eval::mean_average_precision(m->encode_text(ds, sel_query), retrieval.image, ql, dl, threads);
           return 0.5 * (i2t + t2i);
         };
       }
@@ -383,8 +382,9 @@ RunSummary run_experiment(const Experiment& e, const RunOptions& opt) {
       eval::CrossModalCodes codes;
       codes.query_image = method->encode_image(ds, split.query);
       codes.query_text = method->encode_text(ds, split.query);
-      codes.database_image = method->encode_image(ds, split.database);
-      codes.database_text = method->encode_text(ds, split.database);
+      DatabaseCodes retrieval = encode_database_codes(*method, ds, split.database);
+      codes.database_image = std::move(retrieval.image);
+      codes.database_text = std::move(retrieval.text);
       timings.encode = seconds_since(t);
       for (const auto* p : {&codes.query_image, &codes.query_text, &codes.database_image, &codes.database_text})
         if (p->bits() != cell.bits)

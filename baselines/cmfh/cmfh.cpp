@@ -83,21 +83,22 @@ class Cmfh final : public Method {
       if (converged) break;
     }
     mean_y_ = y.mean(0, true);
-    train_sorted_ = train;
-    std::sort(train_sorted_.begin(), train_sorted_.end());
     if (p_.database_codes == "unified")
       ctx.notes.push_back(
-          "cmfh: database_codes = \"unified\" (the paper's protocol): the retrieval set (an encode call "
-          "holding every training item) is coded from both modalities at once; queries from the one asked for");
+          "cmfh: database_codes = \"unified\" (the paper's protocol): the retrieval set is coded from both "
+          "modalities at once; queries from the one asked for");
   }
 
   eval::PackedBits encode_image(const data::Dataset& d, const std::vector<int64_t>& items) override {
-    if (unified_for(items)) return encode_unified(d, items);
     return pack_signs((feature_rows(d.image, items, "cmfh", torch::kFloat64) - mean_1_).matmul(w1_));
   }
   eval::PackedBits encode_text(const data::Dataset& d, const std::vector<int64_t>& items) override {
-    if (unified_for(items)) return encode_unified(d, items);
     return pack_signs((feature_rows(d.text, items, "cmfh", torch::kFloat64) - mean_2_).matmul(w2_));
+  }
+  // The paper's retrieval set has both modalities: its code is the latent code of both.
+  std::optional<eval::PackedBits> encode_database(const data::Dataset& d, const std::vector<int64_t>& items) override {
+    if (p_.database_codes != "unified") return std::nullopt;
+    return encode_unified(d, items);
   }
 
  private:
@@ -111,15 +112,6 @@ class Cmfh final : public Method {
     return torch::linalg::solve(m, rhs.t(), true).t();
   }
 
-  // The paper's retrieval set has both modalities; every protocol here has database ⊇ train and
-  // query ∩ train = ∅, so the call that holds every training item is the retrieval set.
-  bool unified_for(const std::vector<int64_t>& items) const {
-    if (p_.database_codes != "unified" || train_sorted_.empty()) return false;
-    std::vector<int64_t> s = items;
-    std::sort(s.begin(), s.end());
-    return std::includes(s.begin(), s.end(), train_sorted_.begin(), train_sorted_.end());
-  }
-
   eval::PackedBits encode_unified(const data::Dataset& d, const std::vector<int64_t>& items) const {
     const auto x1 = feature_rows(d.image, items, "cmfh", torch::kFloat64) - mean_1_;
     const auto x2 = feature_rows(d.text, items, "cmfh", torch::kFloat64) - mean_2_;
@@ -130,7 +122,6 @@ class Cmfh final : public Method {
   torch::Tensor mean_1_, mean_2_, mean_y_;  // [1, d1], [1, d2], [1, k]
   torch::Tensor u1_, u2_;                   // [k, d1], [k, d2]
   torch::Tensor w1_, w2_;                   // [d1, k], [d2, k]
-  std::vector<int64_t> train_sorted_;
 };
 
 }  // namespace

@@ -249,21 +249,23 @@ class Seph final : public Method {
       log.values.emplace_back("klr_text_objective", loss2);
       ctx.on_epoch(log);
     }
-    train_sorted_ = train;
-    std::sort(train_sorted_.begin(), train_sorted_.end());
     if (p_.database_codes == "unified")
       ctx.notes.push_back(who_ +
-                          ": database_codes = \"unified\" (the paper's protocol): the retrieval set (an encode call "
-                          "holding every training item) fuses both modalities' bit probabilities; queries use one");
+                          ": database_codes = \"unified\" (the paper's protocol): the retrieval set fuses both "
+                          "modalities' bit probabilities; queries use one");
   }
 
   eval::PackedBits encode_image(const data::Dataset& d, const std::vector<int64_t>& items) override {
-    if (unified_for(items)) return encode_unified(d, items);
     return pack_signs(logits_image(d, items));
   }
   eval::PackedBits encode_text(const data::Dataset& d, const std::vector<int64_t>& items) override {
-    if (unified_for(items)) return encode_unified(d, items);
     return pack_signs(logits_text(d, items));
+  }
+  // The paper's retrieval set has both modalities: sign(p1 p2 − (1 − p1)(1 − p2)) = sign(p1 + p2 − 1),
+  // p_v = σ(logit_v), the authors' fusion.
+  std::optional<eval::PackedBits> encode_database(const data::Dataset& d, const std::vector<int64_t>& items) override {
+    if (p_.database_codes != "unified") return std::nullopt;
+    return pack_signs(torch::sigmoid(logits_image(d, items)) + torch::sigmoid(logits_text(d, items)) - 1.0);
   }
 
  private:
@@ -280,20 +282,6 @@ class Seph final : public Method {
     return kernel(x, z2_, sigma2_2_).mm(w2_);
   }
 
-  // The paper's retrieval set has both modalities; every protocol here has database ⊇ train and
-  // query ∩ train = ∅, so the call that holds every training item is the retrieval set.
-  bool unified_for(const std::vector<int64_t>& items) const {
-    if (p_.database_codes != "unified" || train_sorted_.empty()) return false;
-    std::vector<int64_t> s = items;
-    std::sort(s.begin(), s.end());
-    return std::includes(s.begin(), s.end(), train_sorted_.begin(), train_sorted_.end());
-  }
-
-  // sign(p1 p2 − (1 − p1)(1 − p2)) = sign(p1 + p2 − 1), p_v = σ(logit_v): the authors' fusion.
-  eval::PackedBits encode_unified(const data::Dataset& d, const std::vector<int64_t>& items) const {
-    return pack_signs(torch::sigmoid(logits_image(d, items)) + torch::sigmoid(logits_text(d, items)) - 1.0);
-  }
-
   Anchors kind_;
   std::string who_;
   SephParams p_;
@@ -301,7 +289,6 @@ class Seph final : public Method {
   torch::Tensor z1_, z2_;          // anchors [m, d1], [m, d2]
   torch::Tensor w1_, w2_;          // regression weights [m, k]
   double sigma2_1_ = 1, sigma2_2_ = 1;  // s per modality: mean squared distance between training items
-  std::vector<int64_t> train_sorted_;
 };
 
 MethodInfo seph_info(Anchors kind) {

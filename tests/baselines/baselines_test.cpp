@@ -123,7 +123,7 @@ TEST_CASE("scm-orth names its random padding beyond the rank, or refuses it", "[
   CHECK_THROWS_AS(encode_all("scm-orth", s, 32, 1, {{"beyond_rank", std::string("refuse")}}), cmh::InputError);
 }
 
-TEST_CASE("unified retrieval-set codes are used only for a call that holds every training item", "[baselines]") {
+TEST_CASE("unified codes are the retrieval set's (encode_database); per-modality calls stay single-modality", "[baselines]") {
   const auto& s = small_synthetic();
   for (const char* name : {"cmfh", "seph-rnd"}) {
     SECTION(name) {
@@ -137,6 +137,8 @@ TEST_CASE("unified retrieval-set codes are used only for a call that holds every
       CHECK(same(u.query_text, h.query_text));
       REQUIRE_FALSE(notes.empty());
       CHECK(notes.back().find("unified") != std::string::npos);
+      // Asked per modality, even for every database item, the codes come from that modality alone.
+      CHECK(same(u.database_image_alone, h.database_image));
     }
   }
 }

@@ -55,6 +55,7 @@ inline const SplitSet& small_synthetic() {
 
 struct CrossCodes {
   eval::PackedBits query_image, query_text, database_image, database_text;
+  eval::PackedBits database_image_alone;  ///< encode_image of the database items (no encode_database)
 };
 
 /// Fits method `name` (defaults plus `overrides`) on the training items and encodes query and
@@ -72,8 +73,10 @@ inline CrossCodes encode_all(const std::string& name, const SplitSet& s, int bit
   CrossCodes c;
   c.query_image = m->encode_image(s.dataset, s.split.query);
   c.query_text = m->encode_text(s.dataset, s.split.query);
-  c.database_image = m->encode_image(s.dataset, s.split.database);
-  c.database_text = m->encode_text(s.dataset, s.split.database);
+  DatabaseCodes db = encode_database_codes(*m, s.dataset, s.split.database);
+  c.database_image = std::move(db.image);
+  c.database_text = std::move(db.text);
+  c.database_image_alone = m->encode_image(s.dataset, s.split.database);
   if (notes) *notes = ctx.notes;
   return c;
 }
