@@ -127,18 +127,47 @@ class V5Walker {
                  : (uint32_t(p[3]) << 24 | uint32_t(p[2]) << 16 | uint32_t(p[1]) << 8 | p[0]);
   }
 
-  // A tag from the file, or from `mem` (an inflated prefix) when given; false past its end.
+  // `n` bytes from the file, or from `mem` (an inflated prefix) when given; false past the end.
+  bool read(uint64_t at, size_t n, const std::vector<unsigned char>* mem, unsigned char* buf) {
+    if (mem) {
+      if (at + n > mem->size()) return false;
+      std::memcpy(buf, mem->data() + at, n);
+      return true;
+    }
+    return fseeko(f_, static_cast<off_t>(at), SEEK_SET) == 0 && std::fread(buf, 1, n, f_) == n;
+  }
+
   bool read_tag(uint64_t at, const std::vector<unsigned char>* mem, uint32_t& type, uint32_t& bytes) {
     unsigned char buf[8];
-    if (mem) {
-      if (at + 8 > mem->size()) return false;
-      std::memcpy(buf, mem->data() + at, 8);
-    } else if (fseeko(f_, static_cast<off_t>(at), SEEK_SET) != 0 || std::fread(buf, 1, 8, f_) != 8) {
-      return false;
-    }
+    if (!read(at, 8, mem, buf)) return false;
     type = word(buf);
     bytes = word(buf + 4);
     return true;
+  }
+
+  // A matrix's array flags and dimensions (its first two elements, at `at`): the dimensions
+  // must be int32 and, unless sparse, hold no more values than kMaxRatio per byte of the file
+  // (matio allocates by them: an 880-byte file whose dimensions were typed int8 made it allocate
+  // 1.9 GB; tests/fuzz).
+  std::string check_dims(uint64_t at, uint64_t end, const std::vector<unsigned char>* mem) {
+    unsigned char flags[16], tag[8];
+    if (at + 16 + 8 > end || !read(at, 16, mem, flags) || !read(at + 16, 8, mem, tag)) return "";
+    if (word(flags) != 6 || word(flags + 4) != 8) return "";  // not flags: matio refuses it itself
+    const bool sparse = (word(flags + 8) & 0xff) == 5;
+    const uint32_t type = word(tag), bytes = word(tag + 4);
+    if (type != 5 || bytes % 4 != 0 || bytes < 8 || bytes > 4 * 64)
+      return "a variable's dimensions are not 2 to 64 int32 values";
+    unsigned char dims[4 * 64];
+    if (!read(at + 24, bytes, mem, dims)) return "";
+    uint64_t numel = 1;
+    const uint64_t limit = kMaxRatio * size_;
+    for (uint32_t k = 0; k < bytes / 4; ++k) {
+      const uint64_t d = word(dims + 4 * k);
+      numel = d != 0 && numel > limit / d ? limit + 1 : numel * d;
+    }
+    if (!sparse && numel > limit)
+      return "a variable claims more values than the file can hold";
+    return "";
   }
 
   // The first kPrefix bytes (or fewer) that the compressed element at [at, at + bytes) inflates to.
@@ -179,7 +208,8 @@ class V5Walker {
                " claims " + std::to_string(bytes) + " bytes but only " + std::to_string(end - at - 8) + " follow" +
                (!mem && depth == 0 ? " in the file" : " in what encloses it");
       if (type == 14) {  // miMATRIX: walk what it holds
-        std::string inner = walk(at + 8, stop, depth + 1, mem);
+        std::string inner = check_dims(at + 8, stop, mem);
+        if (inner.empty()) inner = walk(at + 8, stop, depth + 1, mem);
         if (!inner.empty()) return inner;
       } else if (type == 15 && !mem) {  // miCOMPRESSED: one matrix, deflated
         const std::vector<unsigned char> prefix = inflate_prefix(at + 8, bytes);
