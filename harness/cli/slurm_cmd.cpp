@@ -147,6 +147,9 @@ int slurm_command(const Args& args) {
 
   std::error_code ec;
   const fs::path dir = fs::absolute(out_dir).lexically_normal();
+  // #SBATCH --output takes the path as one word, and Slurm expands % in it.
+  if (dir.string().find_first_of(" \t\n'\"%$`\\") != std::string::npos)
+    throw InputError("--out '" + dir.string() + "': pick a folder whose path has no spaces, quotes, '%' or '$'");
   fs::create_directories(dir / "logs", ec);
   if (!fs::is_directory(dir / "logs"))
     throw InputError("cannot create '" + (dir / "logs").string() + "'; check the path and its permissions");

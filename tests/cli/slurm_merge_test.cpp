@@ -184,6 +184,10 @@ TEST_CASE("slurm refuses bad options before writing anything", "[cli][slurm]") {
     CHECK(contains(r.output, message));
   }
   CHECK_FALSE(std::filesystem::exists(dir / "out"));
+  auto spaced = run_command(kExe + " slurm " + (dir / "e.toml") + " --out '" + (dir / "a b") + "'");
+  CHECK(spaced.exit_code == 2);
+  CHECK(contains(spaced.output, "pick a folder whose path has no spaces"));
+  CHECK_FALSE(std::filesystem::exists(dir / "a b"));
   auto no_out = run_command(kExe + " slurm " + (dir / "e.toml"));
   CHECK(no_out.exit_code == 2);
   CHECK(contains(no_out.output, "'--out' is required"));
