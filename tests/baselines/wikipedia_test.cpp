@@ -18,6 +18,7 @@
 #include <tuple>
 
 #include "baselines_test_util.h"
+#include "skip.h"
 #include "data/declaration.h"
 #include "eval/metrics.h"
 #include "tensor/torch_runtime.h"
@@ -64,8 +65,7 @@ struct Check {
 TEST_CASE("wikipedia: the shallow baselines reproduce the published mAP", "[baselines][real]") {
   const std::string mat = kShared + "/data/wikipedia/wikiData.mat";
   if (!std::filesystem::exists(mat)) {
-    WARN("SKIPPED: " << mat << " is absent (real data lives in ../shared beside the project); this test did not run");
-    return;
+    CMH_SKIP(mat << " is absent (real data lives in ../shared beside the project); this test did not run");
   }
   const auto decl = cmh::data::parse_declaration_file(std::string(CMH_DATASETS_DIR) + "/wikipedia.toml",
                                                        kShared + "/data/wikipedia");

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <string>
 
+#include "skip.h"
+
 namespace cmh::test {
 
 inline std::string shared_data(const std::string& relative) {
@@ -21,14 +23,10 @@ inline std::string shipped_declaration(const std::string& name) {
 
 }  // namespace cmh::test
 
-/// Ends the current test with a visible warning when a real-data file is absent (a user's machine
-/// has no ../shared/data; CI has): such a test never passes silently.
-#define CMH_SKIP_UNLESS_EXISTS(path)                                             \
-  do {                                                                           \
-    if (!std::filesystem::exists(path)) {                                        \
-      WARN("SKIPPED: " << (path)                                                 \
-                       << " is absent (real data lives in ../shared beside the " \
-                          "project); this test did not run");                    \
-      return;                                                                    \
-    }                                                                            \
+/// Skips the current test visibly when a real-data file is absent (a user's machine has no
+/// ../shared/data; CI has): such a test never passes silently.
+#define CMH_SKIP_UNLESS_EXISTS(path)                                                                       \
+  do {                                                                                                     \
+    if (!std::filesystem::exists(path))                                                                    \
+      CMH_SKIP((path) << " is absent (real data lives in ../shared beside the project); this test did not run"); \
   } while (0)
