@@ -171,7 +171,7 @@ void bit_scale(const eval::CrossModalCodes& full, const std::vector<int>& rankin
 // a lock on a byte range needs no file per cell and nothing to clean up.
 class CellLocks {
  public:
-  explicit CellLocks(const std::string& path) {
+  explicit CellLocks(const std::string& path) : path_(path) {
     fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd_ < 0)
       throw InputError("runner: cannot create the lock file '" + path +
@@ -209,15 +209,24 @@ class CellLocks {
     fl.l_type = type;
     while (fcntl(fd_, kSetLock, &fl) != 0) {
       if (errno == EINTR) continue;
-      if (errno != EAGAIN && errno != EACCES)
-        throw std::runtime_error("runner: cannot lock a cell in the lock file: " + std::string(std::strerror(errno)));
+      if (errno != EAGAIN && errno != EACCES) {
+        // A file system without locks (some NFS or Lustre mounts): run unclaimed, as before
+        // claims existed; each cell still lands in one transaction.
+        if (!warned_)
+          std::fprintf(stderr, "runner: cannot lock cells in '%s' (%s); running without claims, so two processes "
+                               "given the same cells may both train them\n", path_.c_str(), std::strerror(errno));
+        warned_ = true;
+        return true;
+      }
       if (!wait) return false;
       if (g_stop) throw Interrupted("stopped while waiting for a cell another process is running");
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     return true;
   }
+  std::string path_;
   int fd_ = -1;
+  bool warned_ = false;
 };
 
 }  // namespace
