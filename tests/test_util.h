@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <random>
 #include <string>
+#include <vector>
 
 namespace cmh::test {
 
@@ -26,6 +27,15 @@ struct TempDir {
   }
   std::string operator/(const std::string& name) const { return (path / name).string(); }
 };
+
+/// Column-major copy of a row-major rows×cols matrix (MatWriter takes MATLAB order).
+template <class T>
+std::vector<T> col_major(const std::vector<T>& rm, size_t rows, size_t cols) {
+  std::vector<T> out(rm.size());
+  for (size_t i = 0; i < rows; ++i)
+    for (size_t j = 0; j < cols; ++j) out[j * rows + i] = rm[i * cols + j];
+  return out;
+}
 
 struct ProcessResult {
   int exit_code = -1;

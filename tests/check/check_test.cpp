@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "plots/check.h"
+#include "harness/harness_test_util.h"
 #include "test_util.h"
 
 namespace fs = std::filesystem;
@@ -21,24 +22,8 @@ namespace {
 const std::string kExe = CMHBENCH_EXE;
 
 // CCA at two code lengths on a tiny synthetic set: a real database in about two seconds.
-const char* kTinyExperiment = R"(name = "tiny"
-bits = [8, 16]
-seeds = [1]
-threads = 1
-[[datasets]]
-name = "tiny"
-[datasets.synthetic]
-seed = 3
-n = 600
-tag_dim = 200
-image_dim = 64
-[datasets.protocol]
-seed = 1
-query = 100
-train = 300
-[[methods]]
-name = "cca"
-)";
+const std::string kTinyExperiment = std::string("name = \"tiny\"\nbits = [8, 16]\nseeds = [1]\nthreads = 1\n") +
+                                    cmh::test::kTinyDataset + "[[methods]]\nname = \"cca\"\n";
 
 void sql(const std::string& db, const std::string& statement) {
   sqlite3* h = nullptr;

@@ -16,17 +16,9 @@
 
 using namespace cmh::data;
 using cmh::io::MatWriter;
+using cmh::test::col_major;
 
 namespace {
-
-/// Column-major copy of a row-major rows×cols matrix (MatWriter takes MATLAB order).
-template <class T>
-std::vector<T> col_major(const std::vector<T>& rm, size_t rows, size_t cols) {
-  std::vector<T> out(rm.size());
-  for (size_t i = 0; i < rows; ++i)
-    for (size_t j = 0; j < cols; ++j) out[j * rows + i] = rm[i * cols + j];
-  return out;
-}
 
 // Six items, three labels (item 5 unlabelled), 4-d text, 2-d image features; row-major.
 const std::vector<double> kLabels = {1, 0, 0, 0, 1, 0, 1, 1, 0, 0, 0, 1, 1, 0, 1, 0, 0, 0};

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <regex>
 
+#include "harness/harness_test_util.h"
 #include "hardening_util.h"
 
 using namespace cmh::test;
@@ -11,24 +12,8 @@ using namespace cmh::test;
 namespace {
 
 // 4 lengths × 4 seeds = 16 CCA cells on an inline synthetic set.
-const char* kGrid = R"(name = "two"
-bits = [8, 16, 24, 32]
-seeds = [1, 2, 3, 4]
-threads = 1
-[[datasets]]
-name = "tiny"
-[datasets.synthetic]
-seed = 3
-n = 600
-tag_dim = 200
-image_dim = 64
-[datasets.protocol]
-seed = 1
-query = 100
-train = 300
-[[methods]]
-name = "cca"
-)";
+const std::string kGrid = std::string("name = \"two\"\nbits = [8, 16, 24, 32]\nseeds = [1, 2, 3, 4]\nthreads = 1\n") +
+                          kTinyDataset + "[[methods]]\nname = \"cca\"\n";
 
 std::vector<std::string> all_metrics(const std::string& db) {
   return query(db, "select printf('%s %s %s %.17g', r.cell_key, m.direction, m.name, m.value) from metrics m "

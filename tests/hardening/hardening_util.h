@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "io/mat_file.h"
+#include "sqlite_query.h"
 #include "test_util.h"
 
 namespace cmh::test {
@@ -65,41 +66,6 @@ inline pid_t spawn_cmhbench(const std::vector<std::string>& args, const std::str
   argv.push_back(nullptr);
   execv(kExe.c_str(), argv.data());
   _exit(127);
-}
-
-/// One-column results of `sql` on `db` opened read-only; empty when the file cannot be opened.
-inline std::vector<std::string> query(const std::string& db, const std::string& sql) {
-  std::vector<std::string> out;
-  sqlite3* h = nullptr;
-  if (sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    sqlite3_close(h);
-    return out;
-  }
-  sqlite3_busy_timeout(h, 20000);
-  sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr) == SQLITE_OK)
-    while (sqlite3_step(st) == SQLITE_ROW) {
-      const unsigned char* t = sqlite3_column_text(st, 0);
-      out.emplace_back(t ? reinterpret_cast<const char*>(t) : "NULL");
-    }
-  sqlite3_finalize(st);
-  sqlite3_close(h);
-  return out;
-}
-
-/// A count(*)-style query as a number (-1 when it gave nothing).
-inline long count(const std::string& db, const std::string& sql) {
-  const auto v = query(db, sql);
-  return v.empty() ? -1 : std::stol(v.front());
-}
-
-/// Column-major copy of a row-major rows×cols matrix (MatWriter takes MATLAB order).
-template <class T>
-std::vector<T> col_major(const std::vector<T>& rm, size_t rows, size_t cols) {
-  std::vector<T> out(rm.size());
-  for (size_t i = 0; i < rows; ++i)
-    for (size_t j = 0; j < cols; ++j) out[j * rows + i] = rm[i * cols + j];
-  return out;
 }
 
 /// A small learnable dataset, row-major: n items, 6 labels, 20-d text and 12-d image features

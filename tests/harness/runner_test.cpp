@@ -14,33 +14,15 @@
 #include <thread>
 
 #include "harness_test_util.h"
+#include "sqlite_query.h"
 #include "test_util.h"
 
+using cmh::test::query;
 using cmh::test::run_command;
 
 namespace {
 
 const std::string kExe = CMHBENCH_EXE;
-
-// One-column query results from a database (read-only).
-std::vector<std::string> query(const std::string& db, const std::string& sql) {
-  std::vector<std::string> out;
-  sqlite3* h = nullptr;
-  if (sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    sqlite3_close(h);
-    return out;
-  }
-  sqlite3_busy_timeout(h, 10000);
-  sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr) == SQLITE_OK)
-    while (sqlite3_step(st) == SQLITE_ROW) {
-      const unsigned char* t = sqlite3_column_text(st, 0);
-      out.emplace_back(t ? reinterpret_cast<const char*>(t) : "NULL");
-    }
-  sqlite3_finalize(st);
-  sqlite3_close(h);
-  return out;
-}
 
 }  // namespace
 
