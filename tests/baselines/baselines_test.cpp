@@ -123,7 +123,7 @@ TEST_CASE("scm-orth names its random padding beyond the rank, or refuses it", "[
   CHECK_THROWS_AS(encode_all("scm-orth", s, 32, 1, {{"beyond_rank", std::string("refuse")}}), cmh::InputError);
 }
 
-TEST_CASE("unified codes are the retrieval set's (encode_database); per-modality calls stay single-modality", "[baselines]") {
+TEST_CASE("unified codes are the retrieval set's (encode_database), per-modality calls stay single-modality", "[baselines]") {
   const auto& s = small_synthetic();
   for (const char* name : {"cmfh", "seph-rnd"}) {
     SECTION(name) {

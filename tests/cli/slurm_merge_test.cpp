@@ -198,7 +198,7 @@ TEST_CASE("slurm refuses bad options before writing anything", "[cli][slurm]") {
   CHECK(contains(read_text(dir / "out/job.sbatch"), "#SBATCH --gpus-per-task=1\n"));
 }
 
-TEST_CASE("run --device: cpu explicitly gives the default run's results; cuda without CUDA is a clear input error",
+TEST_CASE("run --device: cpu explicitly gives the default run's results, cuda without CUDA is a clear input error",
           "[cli][device]") {
   cmh::test::TempDir dir;
   // A shallow method (computes on the CPU whatever the device) and a deep one (on ctx.device).

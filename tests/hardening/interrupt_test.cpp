@@ -168,7 +168,7 @@ TEST_CASE("SIGKILL at 24 seeded random moments: consistent store, the re-run com
   CHECK(all_metrics(db) == expected);
 }
 
-TEST_CASE("SIGINT stops after the current checkpoint with exit 130; the re-run resumes from it",
+TEST_CASE("SIGINT stops after the current checkpoint with exit 130, the re-run resumes from it",
           "[hardening][interrupt]") {
   TempDir dir;
   // One MLSPH cell at 6 short epochs: a checkpoint after each.

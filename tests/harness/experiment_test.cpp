@@ -92,7 +92,7 @@ TEST_CASE("malformed experiment files are refused with a message naming the mist
 // The committed experiments are part of the product: each must parse, and the papers' grids must
 // name the settings the papers used. Weights files are only checked for existence, so empty
 // stand-ins in a scratch working directory let the grids parse here.
-TEST_CASE("every committed experiment parses; the paper grids use the papers' settings", "[harness]") {
+TEST_CASE("every committed experiment parses, the paper grids use the papers' settings", "[harness]") {
   namespace fs = std::filesystem;
   const fs::path source = CMH_SOURCE_DIR;
   const fs::path scratch = fs::temp_directory_path() / ("cmh-exp-" + std::to_string(::getpid()));

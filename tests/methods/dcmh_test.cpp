@@ -15,7 +15,7 @@
 
 using namespace cmh;
 
-TEST_CASE("dcmh: shared-label similarity; unlabelled items are similar to nothing", "[dcmh]") {
+TEST_CASE("dcmh: shared-label similarity, unlabelled items are similar to nothing", "[dcmh]") {
   const auto a = torch::tensor({1.f, 0.f, 0.f, 1.f, 1.f, 0.f, 0.f, 0.f, 0.f}).view({3, 3});  // {A}, {A,B}, {}
   const auto b = torch::tensor({1.f, 0.f, 0.f, 0.f, 1.f, 1.f, 0.f, 0.f, 0.f}).view({3, 3});  // {A}, {B,C}, {}
   const auto s = baselines::shared_label_similarity(a, b);
@@ -114,7 +114,7 @@ TEST_CASE("dcmh learns: clearly above random codes in both cross-modal direction
   CHECK(maps.t2i > floor + 0.05);
 }
 
-TEST_CASE("dcmh: the same seed gives identical codes; resume gives the uninterrupted codes", "[dcmh]") {
+TEST_CASE("dcmh: the same seed gives identical codes, resume gives the uninterrupted codes", "[dcmh]") {
   test::SmallTask task;
   const MethodInfo info = baselines::dcmh_method_info();
   auto params = kSmall;

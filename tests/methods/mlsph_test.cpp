@@ -58,7 +58,7 @@ TEST_CASE("mlsph learns: clearly above random codes in both cross-modal directio
   CHECK(maps.t2i > floor + 0.05);
 }
 
-TEST_CASE("mlsph: the same seed gives identical codes; resume gives the uninterrupted codes", "[mlsph]") {
+TEST_CASE("mlsph: the same seed gives identical codes, resume gives the uninterrupted codes", "[mlsph]") {
   test::SmallTask task;
   const MethodInfo info = methods::mlsph_method_info();
   auto params = kSmall;

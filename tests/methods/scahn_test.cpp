@@ -106,7 +106,7 @@ TEST_CASE("scahn learns, and its ranked bits beat random bits of the same count"
   CHECK(ranked > random_sum / 20);
 }
 
-TEST_CASE("scahn: the same seed gives identical codes; resume gives the uninterrupted codes", "[scahn]") {
+TEST_CASE("scahn: the same seed gives identical codes, resume gives the uninterrupted codes", "[scahn]") {
   test::SmallTask task(/*pixels=*/true, 400);  // pictures: exercises the small CNN and augmentation
   const MethodInfo info = methods::scahn_method_info();
   auto params = kSmall;

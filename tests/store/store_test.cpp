@@ -223,7 +223,7 @@ TEST_CASE("status transitions: running, failed, re-begun, done, re-begun", "[sto
   CHECK(s.runs().size() == 1);
 }
 
-TEST_CASE("re-begin after failure clears old children; other runs keep theirs", "[store]") {
+TEST_CASE("re-begin after failure clears old children, other runs keep theirs", "[store]") {
   TempDir dir;
   Store s(dir / "r.sqlite");
   const int64_t a = s.begin_run(record("a"));
