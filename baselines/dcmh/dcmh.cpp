@@ -4,13 +4,13 @@
 #include <torch/torch.h>
 
 #include <cmath>
-#include <filesystem>
 #include <stdexcept>
 
 #include "baselines/dcmh/dcmh_loss.h"
 #include "common/error.h"
 #include "data/dataset.h"
 #include "methods/common/training.h"
+#include "methods/nets/backbone_choice.h"
 #include "methods/nets/batches.h"
 #include "methods/nets/cnnf.h"
 #include "methods/nets/image_nets.h"
@@ -19,7 +19,6 @@
 namespace cmh::baselines {
 namespace {
 
-namespace fs = std::filesystem;
 
 DcmhParams read_params(const Params& p) {
   DcmhParams m;
@@ -92,38 +91,9 @@ class Dcmh final : public Method {
     torch::optim::SGD img_opt(image_net_->parameters(), torch::optim::SGDOptions(p_.lr_start));
     torch::optim::SGD txt_opt(text_net_->parameters(), torch::optim::SGDOptions(p_.lr_start));
 
-    int64_t start_epoch = 0;
-    double best_score = -1.0;
-    std::vector<torch::Tensor> best_image, best_text;
-    const std::string ckpt = ctx.checkpoint_dir.empty() ? "" : (fs::path(ctx.checkpoint_dir) / "dcmh.pt").string();
-    if (!ckpt.empty() && fs::exists(ckpt)) {
-      torch::serialize::InputArchive a;
-      training::load_checkpoint(a, ckpt, device_);
-      training::read_module(a, "image_net", *image_net_);
-      training::read_module(a, "text_net", *text_net_);
-      training::read_optimizer(a, "image_opt", img_opt);
-      training::read_optimizer(a, "text_opt", txt_opt);
-      // Each read into a fresh tensor: InputArchive::read reuses a defined tensor's storage.
-      auto read = [&](const char* key) {
-        torch::Tensor t;
-        a.read(key, t);
-        return t;
-      };
-      banks.F = read("F");
-      banks.G = read("G");
-      banks.B = read("B");
-      gen.set_state(read("rng").to(torch::kCPU));
-      start_epoch = read("epoch").item<int64_t>();
-      best_score = read("best_score").item<double>();
-      if (best_score >= 0) {
-        best_image = read_snapshot(a, "best_image", *image_net_);
-        best_text = read_snapshot(a, "best_text", *text_net_);
-      }
-      ctx.notes.push_back("dcmh: resumed from the checkpoint after epoch " + std::to_string(start_epoch));
-    }
-
     const DcmhWeights weights{p_.gamma, p_.eta};
-    for (int64_t e = start_epoch; e < p_.epochs; ++e) {
+    training::TrainingParts parts{*image_net_, *text_net_, img_opt, txt_opt, banks, gen};
+    training::run_epochs("dcmh", p_.epochs, p_.selection, ctx, parts, [&](int64_t e) {
       const double lr = training::geometric_lr(e, p_.epochs, p_.lr_start, p_.lr_end);
       training::set_lr(img_opt, lr);
       training::set_lr(txt_opt, lr);
@@ -157,51 +127,12 @@ class Dcmh final : public Method {
         throw std::runtime_error("dcmh: the loss is not finite in epoch " + std::to_string(e + 1) + " (lr " +
                                  std::to_string(lr) + "); lower lr_start");
       banks.refresh_codes();
-
-      EpochLog log;
-      log.epoch = static_cast<int>(e + 1);
-      log.epochs = static_cast<int>(p_.epochs);
-      log.values = {{"loss_image", img_terms.total_value},     {"loss_text", txt_terms.total_value},
-                    {"image_log", img_terms.log_value},        {"image_quant", img_terms.quant_value},
-                    {"image_balance", img_terms.balance_value}, {"text_log", txt_terms.log_value},
-                    {"text_quant", txt_terms.quant_value},     {"text_balance", txt_terms.balance_value},
-                    {"lr", lr}};
-      if (p_.selection != "final" && ctx.selection_score) {
-        const double score = ctx.selection_score();
-        log.values.emplace_back("selection_map", score);
-        if (score > best_score) {
-          best_score = score;
-          best_image = training::snapshot(*image_net_);
-          best_text = training::snapshot(*text_net_);
-        }
-      }
-      if (ctx.on_epoch) ctx.on_epoch(log);
-      if (!ckpt.empty()) {
-        torch::serialize::OutputArchive a;
-        training::write_module(a, "image_net", *image_net_);
-        training::write_module(a, "text_net", *text_net_);
-        training::write_optimizer(a, "image_opt", img_opt);
-        training::write_optimizer(a, "text_opt", txt_opt);
-        a.write("F", banks.F);
-        a.write("G", banks.G);
-        a.write("B", banks.B);
-        a.write("rng", gen.get_state());
-        a.write("epoch", torch::tensor(e + 1, torch::kLong));
-        a.write("best_score", torch::tensor(best_score, torch::kDouble));
-        if (best_score >= 0) {
-          write_snapshot(a, "best_image", best_image);
-          write_snapshot(a, "best_text", best_text);
-        }
-        training::save_atomically(a, ckpt);
-      }
-      if (ctx.stop_requested && ctx.stop_requested() && e + 1 < p_.epochs)
-        throw Interrupted("dcmh: stopped after epoch " + std::to_string(e + 1) + "; the checkpoint is saved");
-    }
-    if (p_.selection != "final" && best_score >= 0) {
-      training::restore(*image_net_, best_image);
-      training::restore(*text_net_, best_text);
-      ctx.notes.push_back("dcmh: selection " + p_.selection + " kept the epoch with mAP " + std::to_string(best_score));
-    }
+      return training::EpochValues{{"loss_image", img_terms.total_value},     {"loss_text", txt_terms.total_value},
+                                   {"image_log", img_terms.log_value},        {"image_quant", img_terms.quant_value},
+                                   {"image_balance", img_terms.balance_value}, {"text_log", txt_terms.log_value},
+                                   {"text_quant", txt_terms.quant_value},     {"text_balance", txt_terms.balance_value},
+                                   {"lr", lr}};
+    });
   }
 
   eval::PackedBits encode_image(const data::Dataset& d, const std::vector<int64_t>& items) override {
@@ -216,29 +147,10 @@ class Dcmh final : public Method {
  private:
   void build_nets(const data::Dataset& d, int64_t k, RunContext& ctx) {
     torch::manual_seed(ctx.seed);  // module initialisers draw from the global generator
-    const bool pixels = d.image.kind == data::ModalityKind::kPixels;
-    std::string net = p_.image_net;
-    if (net == "auto") {
-      net = !pixels ? "mlp" : d.image.height <= 64 ? "small_cnn" : "cnnf";
-      ctx.notes.push_back("dcmh: image_net auto -> " + net);
-    }
-    if (pixels == (net == "mlp"))
-      throw InputError("dcmh: image_net '" + net + "' does not fit the dataset's images (" +
-                       (pixels ? "pixels" : "feature vectors") + "); use image_net = \"auto\"");
-    const bool large = net == "cnnf" || net.rfind("resnet", 0) == 0;  // ImageNet-sized nets
-    image_size_ = p_.image_size > 0 ? p_.image_size : (large ? 224 : 0);
-    if (net == "cnnf" && p_.image_size > 0 && p_.image_size < nets::CnnF::kMinSize)
-      throw InputError("dcmh: image_net cnnf needs image_size >= " + std::to_string(nets::CnnF::kMinSize) +
-                       " (0 = 224); got " + std::to_string(p_.image_size));
-    auto backbone = net == "cnnf" ? nets::make_cnnf()
-                                  : nets::make_image_backbone(net, pixels ? 0 : static_cast<int64_t>(d.image.dim));
-    if (!p_.pretrained.empty()) {
-      const size_t loaded = nets::load_backbone_weights(*backbone, p_.pretrained);
-      ctx.notes.push_back("dcmh: pretrained image weights from " + p_.pretrained + " (" + std::to_string(loaded) + " tensors)");
-    } else if (large) {
-      ctx.notes.push_back("dcmh: " + net + " trained from scratch (no pretrained weights; the paper uses ImageNet CNN-F weights)");
-    }
-    image_net_ = std::make_shared<ImageNet>(backbone, k);
+    auto choice = nets::choose_image_backbone("dcmh", d.image, p_.image_net, p_.image_size, p_.pretrained, "cnnf",
+                                              ctx.notes);
+    image_size_ = choice.image_size;
+    image_net_ = std::make_shared<ImageNet>(choice.net, k);
     text_net_ = std::make_shared<TextNet>(static_cast<int64_t>(d.text.dim), p_.text_hidden, k);
   }
 
@@ -262,20 +174,6 @@ class Dcmh final : public Method {
     image_net_->train();
     text_net_->train();
     return pack_signs(torch::cat(parts, 0));
-  }
-
-  static void write_snapshot(torch::serialize::OutputArchive& a, const std::string& key, const std::vector<torch::Tensor>& s) {
-    torch::serialize::OutputArchive sub;
-    for (size_t i = 0; i < s.size(); ++i) sub.write(std::to_string(i), s[i]);
-    a.write(key, sub);
-  }
-  static std::vector<torch::Tensor> read_snapshot(torch::serialize::InputArchive& a, const std::string& key,
-                                                  torch::nn::Module& like) {
-    torch::serialize::InputArchive sub;
-    a.read(key, sub);
-    std::vector<torch::Tensor> s(like.parameters().size() + like.buffers().size());
-    for (size_t i = 0; i < s.size(); ++i) sub.read(std::to_string(i), s[i]);
-    return s;
   }
 
   DcmhParams p_;

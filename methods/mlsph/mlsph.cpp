@@ -7,6 +7,7 @@
 #include "data/dataset.h"
 #include "methods/common/training.h"
 #include "methods/mlsph/mlsph_loss.h"
+#include "methods/nets/backbone_choice.h"
 #include "methods/nets/batches.h"
 #include "methods/nets/image_nets.h"
 #include "methods/nets/mlsph_text_net.h"
@@ -111,23 +112,10 @@ class Mlsph final : public Method {
 
   void build_nets(const data::Dataset& d, int64_t k, RunContext& ctx) {
     torch::manual_seed(ctx.seed);  // module initialisers draw from the global generator
-    const bool pixels = d.image.kind == data::ModalityKind::kPixels;
-    std::string net = p_.image_net;
-    if (net == "auto") {
-      net = nets::auto_image_backbone(pixels, static_cast<int64_t>(d.image.height));
-      ctx.notes.push_back("mlsph: image_net auto -> " + net);
-    }
-    if (pixels == (net == "mlp"))
-      throw InputError("mlsph: image_net '" + net + "' does not fit the dataset's images (" +
-                       (pixels ? "pixels" : "feature vectors") + "); use image_net = \"auto\"");
-    backbone_ = nets::make_image_backbone(net, pixels ? 0 : static_cast<int64_t>(d.image.dim));
-    image_size_ = p_.image_size > 0 ? p_.image_size : (net.rfind("resnet", 0) == 0 ? 224 : 0);
-    if (!p_.pretrained.empty()) {
-      const size_t loaded = nets::load_backbone_weights(*backbone_, p_.pretrained);
-      ctx.notes.push_back("mlsph: pretrained image weights from " + p_.pretrained + " (" + std::to_string(loaded) + " tensors)");
-    } else if (net.rfind("resnet", 0) == 0) {
-      ctx.notes.push_back("mlsph: " + net + " trained from scratch (no pretrained weights; the paper uses ImageNet weights)");
-    }
+    auto choice = nets::choose_image_backbone("mlsph", d.image, p_.image_net, p_.image_size, p_.pretrained,
+                                              "resnet34", ctx.notes);
+    backbone_ = choice.net;
+    image_size_ = choice.image_size;
     auto head = torch::nn::Linear(backbone_->feature_dim(), k);
     {
       torch::NoGradGuard no_grad;

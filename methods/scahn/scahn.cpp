@@ -8,6 +8,7 @@
 #include "common/error.h"
 #include "data/dataset.h"
 #include "methods/common/training.h"
+#include "methods/nets/backbone_choice.h"
 #include "methods/nets/batches.h"
 #include "methods/scahn/scahn_loss.h"
 #include "methods/scahn/scahn_nets.h"
@@ -165,24 +166,10 @@ class Scahn final : public Method {
  private:
   void build_nets(const data::Dataset& d, int64_t k, RunContext& ctx) {
     torch::manual_seed(ctx.seed);  // module initialisers draw from the global generator
-    const bool pixels = d.image.kind == data::ModalityKind::kPixels;
-    std::string net = p_.image_net;
-    if (net == "auto") {
-      net = nets::auto_image_backbone(pixels, static_cast<int64_t>(d.image.height));
-      ctx.notes.push_back("scahn: image_net auto -> " + net);
-    }
-    if (pixels == (net == "mlp"))
-      throw InputError("scahn: image_net '" + net + "' does not fit the dataset's images (" +
-                       (pixels ? "pixels" : "feature vectors") + "); use image_net = \"auto\"");
-    auto backbone = nets::make_image_backbone(net, pixels ? 0 : static_cast<int64_t>(d.image.dim));
-    image_size_ = p_.image_size > 0 ? p_.image_size : (net.rfind("resnet", 0) == 0 ? 224 : 0);
-    if (!p_.pretrained.empty()) {
-      const size_t loaded = nets::load_backbone_weights(*backbone, p_.pretrained);
-      ctx.notes.push_back("scahn: pretrained image weights from " + p_.pretrained + " (" + std::to_string(loaded) + " tensors)");
-    } else if (net.rfind("resnet", 0) == 0) {
-      ctx.notes.push_back("scahn: " + net + " trained from scratch (no pretrained weights; the paper uses ImageNet weights)");
-    }
-    image_net_ = ScahnImageNet(backbone, k);
+    auto choice = nets::choose_image_backbone("scahn", d.image, p_.image_net, p_.image_size, p_.pretrained,
+                                              "resnet34", ctx.notes);
+    image_size_ = choice.image_size;
+    image_net_ = ScahnImageNet(choice.net, k);
     text_net_ = ScahnTextNet(static_cast<int64_t>(d.text.dim), k);
     if (p_.bit_rank != "intended")
       ctx.notes.push_back("scahn: bit_rank = " + p_.bit_rank + " reproduces a defect of the reference code");
