@@ -7,6 +7,8 @@
 #include <map>
 #include <memory>
 #include <sstream>
+#include <stdexcept>
+#include <string_view>
 
 #include "common/error.h"
 #include "data/dataset_checks.h"
@@ -184,15 +186,18 @@ class Loader {
            where(r, var) + " has shape " + i.shape() + "; pixels need 4 axes (n, c, h, w)");
     std::vector<size_t> dims = i.dims;
     dims.resize(4, 1);  // MATLAB drops trailing singleton axes (a single item, one channel)
-    size_t size[128] = {}, stride[128] = {};
+    // Size and column-major stride of each axis, indexed n, c, h, w (the declaration parser has
+    // checked that pixel_layout is a permutation of "nchw").
+    size_t size[4] = {}, stride[4] = {};
     size_t s = 1;
     for (size_t k = 0; k < 4; ++k) {
-      const auto letter = static_cast<unsigned char>(md.pixel_layout[k]);
-      size[letter] = dims[k];
-      stride[letter] = s;
+      const size_t axis = std::string_view("nchw").find(md.pixel_layout[k]);
+      if (axis == std::string_view::npos) throw std::logic_error("pixel_layout '" + md.pixel_layout + "' passed the parser");
+      size[axis] = dims[k];
+      stride[axis] = s;
       s *= dims[k];
     }
-    const size_t n = size['n'], c = size['c'], h = size['h'], w = size['w'];
+    const size_t n = size[0], c = size[1], h = size[2], w = size[3];
     if (c != 1 && c != 3)
       fail(section, where(r, var) + " has MATLAB size " + i.shape() + ", which pixel_layout = \"" +
                         md.pixel_layout + "\" reads as " + std::to_string(c) +
@@ -213,8 +218,8 @@ class Loader {
       for (size_t ic = 0; ic < c; ++ic)
         for (size_t ih = 0; ih < h; ++ih) {
           const uint8_t* src =
-              a.data.data() + in * stride['n'] + ic * stride['c'] + ih * stride['h'];
-          for (size_t iw = 0; iw < w; ++iw) *out++ = src[iw * stride['w']];
+              a.data.data() + in * stride[0] + ic * stride[1] + ih * stride[2];
+          for (size_t iw = 0; iw < w; ++iw) *out++ = src[iw * stride[3]];
         }
     return p;
   }
