@@ -13,7 +13,8 @@
 #     task is requeued (`scontrol requeue`); task 1 is requeued while it trains its MLSPH cell
 #     (Slurm's SIGTERM, as on preemption: the run saves its checkpoint and exits). Each task runs
 #     again, skips its done CCA cell and resumes its MLSPH cell from the checkpoint (the run
-#     records "resumed from the checkpoint after epoch N").
+#     records "resumed from the checkpoint after epoch N"). A SIGTERM that lands in the last
+#     epoch lets the cell finish instead; task 1 then only has to hold it (seen on an idle machine).
 #  3. `merge.sh` folds the task databases (again: nothing new), and `cmhbench check` compares the
 #     merged cells with the committed CI reference values (results/reference/ci.csv, the rows of
 #     those cells): the resumed cell must match an uninterrupted run.
@@ -183,8 +184,17 @@ wait_for_checkpoint 1
 [ "$(task_state 1)" = RUNNING ] || fail "task 1 is '$(task_state 1)' at its first checkpoint, expected RUNNING"
 scontrol requeue "${job}_1" || fail "scontrol requeue ${job}_1 failed"
 wait_gone 1
-[ "$(cell_status 1)" = running ] || fail "task 1's MLSPH cell is '$(cell_status 1)' after the requeue, expected 'running'"
-say "task 1 requeued while training (SIGTERM: checkpoint saved, exit 130)"
+# SIGTERM stops a run after its next epoch checkpoint, but a run in its last epoch finishes the cell
+# instead (nothing is left to resume). On a fast machine the requeue can land there; then task 0
+# alone shows the resume, and task 1 must simply hold its finished cell.
+task1_resumes=1
+case "$(cell_status 1)" in
+  running) say "task 1 requeued while training (SIGTERM: checkpoint saved, exit 130)" ;;
+  done)
+    task1_resumes=0
+    say "task 1: the requeue's SIGTERM came in the last epoch, so the cell finished first (nothing to resume)" ;;
+  *) fail "task 1's MLSPH cell is '$(cell_status 1)' after the requeue, expected 'running' (or 'done' if it was in its last epoch)" ;;
+esac
 
 # ---- wait for the whole array (the requeued tasks included)
 for _ in $(seq 2400); do
@@ -198,12 +208,13 @@ for t in 0 1; do
   notes=$(sqlite3 "$(shard_db "$t")" "select status || ' ' || protocol_json from runs where cell_key = '${ml_key[$t]}'")
   case "$notes" in
     done*"mlsph: resumed from the checkpoint after epoch"*) ;;
+    done*) [ "$t" = 1 ] && [ "$task1_resumes" = 0 ] || fail "task $t: the requeued MLSPH cell did not resume from its checkpoint: $notes" ;;
     *) fail "task $t: the requeued MLSPH cell did not resume from its checkpoint: $notes" ;;
   esac
   [ ! -e "$job_dir/shard-$t-of-2.sqlite.ckpt/${ml_key[$t]}" ] || fail "task $t: the finished cell's checkpoint was not removed"
   n=$(sqlite3 "$(shard_db "$t")" "select count(*) from runs where status = 'done'")
   [ "$n" = 2 ] || fail "task $t's database holds $n done cells, expected 2"
-  say "task $t: $(grep -o 'mlsph: resumed from the checkpoint after epoch [0-9]*' <<<"$notes"); 2 done cells"
+  say "task $t: $(grep -o 'mlsph: resumed from the checkpoint after epoch [0-9]*' <<<"$notes" || echo 'finished before its requeue'); 2 done cells"
 done
 
 # ---- 3. merge (twice: idempotent) and check against the committed reference values
