@@ -14,6 +14,8 @@ CcaParams read_params(const Params& p) {
   CcaParams c;
   c.reg = p.real("reg");
   c.beyond_rank = p.string("beyond_rank");
+  if (!(c.reg >= 0))  // a negative ridge can make a covariance indefinite, and C^{-1/2} NaN
+    throw InputError("cca: reg must be >= 0 (a ridge relative to trace/dim, default 1e-3); got " + std::to_string(c.reg));
   return c;
 }
 

@@ -79,6 +79,7 @@ TEST_CASE("the same seed gives the same codes, for every shallow baseline", "[ba
 TEST_CASE("bad parameters are refused before any work", "[baselines]") {
   const auto& s = small_synthetic();
   const std::map<std::string, std::map<std::string, cmh::ParamValue>> bad_values = {
+      {"cca", {{"reg", -1e-3}}},
       {"cmssh", {{"pairs", int64_t{0}}, {"positive_share", 1.5}, {"thresholds", int64_t{-1}}}},
       {"scm-seq", {{"reg", -1.0}}},
       {"scm-orth", {{"reg", -1.0}}},
