@@ -244,9 +244,8 @@ RunSummary run_experiment(const Experiment& e, const RunOptions& opt) {
   const int threads = set_torch_threads(opt.threads >= 0 ? opt.threads : e.threads);
   const std::string device = check_device(e.device);
 
-  // Which cells still need running (a missing database means all of them).
-  std::map<std::string, std::string> status;
-  if (std::filesystem::exists(db_path)) status = store::Store(db_path, true).statuses();
+  // Which cells still need running (a missing or still uninitialised database means all of them).
+  std::map<std::string, std::string> status = store::Store::peek_statuses(db_path);
   std::vector<const Cell*> todo;
   for (const Cell* c : selected) {
     if (!opt.force && status.count(c->key) && status[c->key] == "done") ++summary.already_done;

@@ -1,7 +1,6 @@
 // `cmhbench run EXP` and `cmhbench plan EXP`.
 #include <csignal>
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 
 #include "cli/options.h"
@@ -68,8 +67,7 @@ int plan_command(const Args& args) {
   const Experiment e = load_experiment(exp_path);
   const CellFilter f = CellFilter::parse(only, shard);
   if (db.empty()) db = default_db(e);
-  std::map<std::string, std::string> status;
-  if (std::filesystem::exists(db)) status = store::Store(db, true).statuses();
+  std::map<std::string, std::string> status = store::Store::peek_statuses(db);
   size_t shown = 0, done = 0;
   std::printf("%-5s %-16s %-14s %-22s %5s %6s  %s\n", "cell", "key", "method", "dataset", "bits", "seed", "status");
   for (const Cell& c : expand_cells(e)) {

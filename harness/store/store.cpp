@@ -430,7 +430,9 @@ std::string uri_escape(const std::string& path) {
 
 }  // namespace
 
-Store::Store(const std::string& path, bool read_only) : path_(path) {
+Store::Store(const std::string& path, bool read_only) : Store(path, read_only, false) {}
+
+Store::Store(const std::string& path, bool read_only, bool tolerate_uninitialised) : path_(path) {
   if (path.empty()) throw InputError("store::open: empty database path; give a file name");
   const bool in_memory = path == ":memory:";
   std::error_code ec;
@@ -478,7 +480,8 @@ Store::Store(const std::string& path, bool read_only) : path_(path) {
           exec(db_, "PRAGMA foreign_keys = ON");
           version = read_retrying(origin, [&] { return stored_version(db_); });
         }
-        if (version == 0)
+        if (version == 0 && tolerate_uninitialised && count_tables(db_) == 0) uninitialised_ = true;
+        else if (version == 0)
           throw InputError(count_tables(db_) == 0
                                ? "store::open: '" + path +
                                      "' is empty, not a cmhbench store; check the path"
@@ -533,7 +536,15 @@ Store::~Store() {
   if (db_) sqlite3_close(db_);
 }
 
+std::map<std::string, std::string> Store::peek_statuses(const std::string& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return {};
+  const Store peek(path, /*read_only=*/true, /*tolerate_uninitialised=*/true);
+  return peek.statuses();
+}
+
 std::map<std::string, std::string> Store::statuses() const {
+  if (uninitialised_) return {};
   return read_retrying("store::statuses", [&] {
     std::map<std::string, std::string> out;
     Stmt s(db_, "SELECT cell_key, status FROM runs");

@@ -77,6 +77,12 @@ class Store {
   /// Errors are cmh::InputError naming the path and the fix (e.g. an unwritable folder).
   explicit Store(const std::string& path, bool read_only = false);
   ~Store();
+
+  /// The statuses of the store at `path`, read without creating or changing it. Empty when the
+  /// file does not exist, or exists without a schema yet: another `run` starting on the same new
+  /// database has created the file and not yet committed the schema. Anything else that is not a
+  /// cmhbench store is an error, as for a read-only open.
+  static std::map<std::string, std::string> peek_statuses(const std::string& path);
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
@@ -120,8 +126,13 @@ class Store {
   std::string integrity_check() const;
 
  private:
+  /// `tolerate_uninitialised`: a read-only open of a file without any table succeeds, with
+  /// `uninitialised_` set, instead of refusing it as "not a cmhbench store".
+  Store(const std::string& path, bool read_only, bool tolerate_uninitialised);
+
   std::string path_;
   sqlite3* db_ = nullptr;
+  bool uninitialised_ = false;
 };
 
 }  // namespace cmh::store

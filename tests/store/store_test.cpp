@@ -279,6 +279,48 @@ TEST_CASE("read-only open of a missing file names the path", "[store]") {
   CHECK_FALSE(std::filesystem::exists(db));
 }
 
+// Several `run`s starting on one new database: one has created the file and not yet committed the
+// schema when another peeks at which cells are done. The peek must see "nothing done", not refuse
+// the file (it did, and failed CI's three-process test now and then).
+TEST_CASE("peek_statuses: none for a missing file or one still being created, refusal for a foreign one",
+          "[store]") {
+  TempDir dir;
+  CHECK(Store::peek_statuses(dir / "missing.sqlite").empty());
+  CHECK_FALSE(std::filesystem::exists(dir / "missing.sqlite"));
+
+  const std::string zero = dir / "zero.sqlite";
+  std::ofstream(zero).close();
+  CHECK(Store::peek_statuses(zero).empty());
+
+  // What the creating process leaves between its journal-mode switch and its schema commit.
+  const std::string wal_only = dir / "wal-only.sqlite";
+  {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(wal_only.c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, "PRAGMA journal_mode = WAL", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  CHECK(Store::peek_statuses(wal_only).empty());
+  CHECK(sql_text(wal_only, "select count(*) from sqlite_master") == "0");  // the peek wrote nothing
+
+  const std::string foreign = dir / "foreign.sqlite";
+  {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(foreign.c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, "CREATE TABLE notes (x)", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  CHECK_THROWS_WITH(Store::peek_statuses(foreign), Contains(foreign) && Contains("not"));
+
+  const std::string ours = dir / "ours.sqlite";
+  {
+    Store s(ours);
+    s.finish_run(s.begin_run(record("k")), some_metrics(), {}, {}, {});
+    s.begin_run(record("k2"));
+  }
+  CHECK(Store::peek_statuses(ours) == std::map<std::string, std::string>{{"k", "done"}, {"k2", "running"}});
+}
+
 TEST_CASE("an unwritable path is refused with the path and a fix", "[store]") {
   TempDir dir;
   SECTION("inside a folder that does not exist") {
