@@ -21,7 +21,7 @@ CcaParams read_params(const Params& p) {
 
 // C^{-1/2} of a symmetric positive definite matrix, by eigendecomposition.
 torch::Tensor inverse_sqrt(const torch::Tensor& c) {
-  auto [e, v] = torch::linalg::eigh(c, "L");
+  auto [e, v] = torch::linalg_eigh(c, "L");
   return v.matmul(torch::diag(e.clamp_min(1e-12).rsqrt())).matmul(v.transpose(0, 1));
 }
 
@@ -46,7 +46,7 @@ class Cca final : public Method {
     const auto wx_half = inverse_sqrt(regularised_covariance(x, p.reg));
     const auto wy_half = inverse_sqrt(regularised_covariance(y, p.reg));
     const auto cxy = x.transpose(0, 1).matmul(y) / static_cast<double>(n);
-    auto [u, s, vh] = torch::linalg::svd(wx_half.matmul(cxy).matmul(wy_half), false, c10::nullopt);
+    auto [u, s, vh] = torch::linalg_svd(wx_half.matmul(cxy).matmul(wy_half), false, c10::nullopt);
     const int64_t rank = std::min(dx, dy);
     const int64_t k = ctx.bits;
     const int64_t canonical = std::min(k, rank);

@@ -58,14 +58,14 @@ class Cmfh final : public Method {
     w1_ = torch::rand({d1, k}, gen, opts);
     w2_ = torch::rand({d2, k}, gen, opts);
     // W_t = μ (μ X_tᵀX_t + γI)^{-1} X_tᵀ Y: the [d_t, n] operator is fixed.
-    const auto proj1 = mu * torch::linalg::solve(mu * x1.t().mm(x1) + g * torch::eye(d1, opts), x1.t(), true);
-    const auto proj2 = mu * torch::linalg::solve(mu * x2.t().mm(x2) + g * torch::eye(d2, opts), x2.t(), true);
+    const auto proj1 = mu * torch::linalg_solve(mu * x1.t().mm(x1) + g * torch::eye(d1, opts), x1.t(), true);
+    const auto proj2 = mu * torch::linalg_solve(mu * x2.t().mm(x2) + g * torch::eye(d2, opts), x2.t(), true);
     const auto eye_k = torch::eye(k, opts);
     double last = std::numeric_limits<double>::infinity();
     for (int64_t it = 1; it <= p_.max_iter; ++it) {
       const auto gram = y.t().mm(y) + g * eye_k;
-      u1_ = torch::linalg::solve(gram, y.t().mm(x1), true);  // [k, d1]
-      u2_ = torch::linalg::solve(gram, y.t().mm(x2), true);  // [k, d2]
+      u1_ = torch::linalg_solve(gram, y.t().mm(x1), true);  // [k, d1]
+      u2_ = torch::linalg_solve(gram, y.t().mm(x2), true);  // [k, d2]
       y = latent(x1, x2);
       w1_ = proj1.mm(y);
       w2_ = proj2.mm(y);
@@ -109,7 +109,7 @@ class Cmfh final : public Method {
     const int64_t k = u1_.size(0);
     const auto m = a1 * u1_.mm(u1_.t()) + a2 * u2_.mm(u2_.t()) + (mu + g) * torch::eye(k, u1_.options());
     const auto rhs = a1 * x1.mm(u1_.t() + mu * w1_) + a2 * x2.mm(u2_.t() + mu * w2_);  // [n, k]
-    return torch::linalg::solve(m, rhs.t(), true).t();
+    return torch::linalg_solve(m, rhs.t(), true).t();
   }
 
   eval::PackedBits encode_unified(const data::Dataset& d, const std::vector<int64_t>& items) const {

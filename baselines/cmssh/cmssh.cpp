@@ -88,7 +88,7 @@ class Cmssh final : public Method {
       // C = Σ_p w_p s_p x_i yⱼᵀ = Xᵀ (W Y), W the sparse n × n matrix of the pair weights: no
       // [pairs, d] copy of the features (tags can be 1,386-d).
       const auto wmat = torch::sparse_coo_tensor(pair_index, ws, {n, n}).coalesce();
-      auto [u, sv, vh] = torch::linalg::svd(x.t().mm(torch::mm(wmat, y)), false, c10::nullopt);
+      auto [u, sv, vh] = torch::linalg_svd(x.t().mm(torch::mm(wmat, y)), false, c10::nullopt);
       auto a = u.narrow(1, 0, 1).clone(), b = vh.narrow(0, 0, 1).t().clone();  // [dx, 1], [dy, 1]
       const auto fx = x.mm(a).flatten(), fy = y.mm(b).flatten();                // [n]
       // Candidate thresholds: quantiles of the projected training items (0 = no search: zero, the

@@ -28,7 +28,7 @@ ScmParams read_params(const Params& p, const std::string& who) {
 
 // C^{-1/2} of a symmetric positive (semi-)definite matrix, by eigendecomposition.
 torch::Tensor inverse_sqrt(const torch::Tensor& c) {
-  auto [e, v] = torch::linalg::eigh(c, "L");
+  auto [e, v] = torch::linalg_eigh(c, "L");
   return v.matmul(torch::diag(e.clamp_min(1e-12).rsqrt())).matmul(v.transpose(0, 1));
 }
 
@@ -90,7 +90,7 @@ class Scm final : public Method {
   // `cross`; columns beyond its numerical rank are seeded random projections (or refused).
   void fit_directions(const torch::Tensor& cross, int64_t first, int64_t count, const ScmParams& p,
                       RunContext& ctx, const std::string& kind) {
-    auto [u, s, vh] = torch::linalg::svd(wx_half_.mm(cross).mm(wy_half_), false, c10::nullopt);
+    auto [u, s, vh] = torch::linalg_svd(wx_half_.mm(cross).mm(wy_half_), false, c10::nullopt);
     const int64_t rank = numerical_rank(s);
     const int64_t real = std::min(count, rank);
     if (real > 0) {
@@ -130,7 +130,7 @@ class Scm final : public Method {
     double last = std::numeric_limits<double>::infinity();
     int64_t learned = 0;
     for (; learned < k; ++learned) {
-      auto [u, s, vh] = torch::linalg::svd(wx_half_.mm(r).mm(wy_half_), false, c10::nullopt);
+      auto [u, s, vh] = torch::linalg_svd(wx_half_.mm(r).mm(wy_half_), false, c10::nullopt);
       const double eig = s[0].item<double>() * s[0].item<double>();
       // The authors' code stops when the top eigenvalue grows ("rarely happens in last bits")
       // and keeps CCA directions for the remaining bits.

@@ -161,7 +161,7 @@ torch::Tensor kmeans(const torch::Tensor& x, int64_t m, int64_t iterations, torc
 // minimiser, reached in far fewer steps. Returns the weights and the final objective.
 std::pair<torch::Tensor, double> kernel_logistic(const torch::Tensor& k, const torch::Tensor& k_mm,
                                                  const torch::Tensor& b, const SephParams& s) {
-  auto [pe, pv] = torch::linalg::eigh(0.25 * k.t().mm(k) + 2.0 * s.klr_reg * k_mm, "L");
+  auto [pe, pv] = torch::linalg_eigh(0.25 * k.t().mm(k) + 2.0 * s.klr_reg * k_mm, "L");
   const double floor = std::max(pe.max().item<double>() * 1e-12, 1e-300);
   const auto to_w = pv.mm(torch::diag(pe.clamp_min(floor).rsqrt())).mm(pv.t());  // P^{-1/2} [m, m]
   const auto kt = k.mm(to_w), kt_mm = to_w.mm(k_mm).mm(to_w);

@@ -73,16 +73,16 @@ class Stmh final : public Method {
     auto dw = torch::ones({n, 1}, opts);                        // diag(D)
     double last = std::numeric_limits<double>::quiet_NaN();
     for (int64_t it = 1; it <= p_.max_iter; ++it) {
-      f1_ = torch::linalg::solve(g1.t().mm(dw * g1) + (g / r1) * eye, (x1.t().mm(dw * g1)).t(), true).t();
-      f2_ = torch::linalg::solve(g2.t().mm(g2) + (g / r1) * eye, (x2.t().mm(g2)).t(), true).t();
-      r_ = torch::linalg::solve(g1.t().mm(g1) + (g / lam) * eye, g1.t().mm(g2), true);
+      f1_ = torch::linalg_solve(g1.t().mm(dw * g1) + (g / r1) * eye, (x1.t().mm(dw * g1)).t(), true).t();
+      f2_ = torch::linalg_solve(g2.t().mm(g2) + (g / r1) * eye, (x2.t().mm(g2)).t(), true).t();
+      r_ = torch::linalg_solve(g1.t().mm(g1) + (g / lam) * eye, g1.t().mm(g2), true);
       // G1 row i = left_i (d_i P + Q)^{-1}, P = r1 F1ᵀF1, Q = λRRᵀ + γI: with Q^{-1/2} P Q^{-1/2}
       // = V Λ Vᵀ and T = Q^{-1/2} V, (d_i P + Q)^{-1} = T diag(1 / (d_i Λ + 1)) Tᵀ for every row.
       {
         const auto left = r1 * dw * x1.mm(f1_) + lam * g2.mm(r_.t());
-        auto [qe, qv] = torch::linalg::eigh(lam * r_.mm(r_.t()) + g * eye, "L");
+        auto [qe, qv] = torch::linalg_eigh(lam * r_.mm(r_.t()) + g * eye, "L");
         const auto q_half = qv.mm(torch::diag(qe.clamp_min(1e-300).rsqrt())).mm(qv.t());
-        auto [pe, pv] = torch::linalg::eigh(q_half.mm(r1 * f1_.t().mm(f1_)).mm(q_half), "L");
+        auto [pe, pv] = torch::linalg_eigh(q_half.mm(r1 * f1_.t().mm(f1_)).mm(q_half), "L");
         const auto t = q_half.mm(pv);
         g1 = (left.mm(t) / (dw * pe.unsqueeze(0) + 1.0)).mm(t.t());
       }
@@ -102,7 +102,7 @@ class Stmh final : public Method {
       last = obj;
       if (converged) break;
     }
-    image_map_ = torch::linalg::solve(f1_.t().mm(f1_) + (g / r1) * eye, f1_.t(), true).t().mm(r_);  // [d1, k]
+    image_map_ = torch::linalg_solve(f1_.t().mm(f1_) + (g / r1) * eye, f1_.t(), true).t().mm(r_);  // [d1, k]
   }
 
   eval::PackedBits encode_image(const data::Dataset& d, const std::vector<int64_t>& items) override {
