@@ -2,7 +2,9 @@
 #include "methods/common/training.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
+#include <mutex>
 
 #include "common/error.h"
 
@@ -22,7 +24,29 @@ void MemoryBanks::to(const torch::Device& device) {
   B = B.to(device);
 }
 
-torch::Device device_of(const RunContext& ctx) { return torch::Device(ctx.device); }
+namespace {
+
+// The same seed must give the same codes on a GPU too: cuDNN takes its deterministic kernels and
+// no autotuning, and cuBLAS the fixed workspace its reproducible mode needs (read when the first
+// cuBLAS handle is made, so before any GPU work). Ops with no deterministic CUDA kernel warn.
+void make_cuda_deterministic() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    setenv("CUBLAS_WORKSPACE_CONFIG", ":4096:8", /*overwrite=*/0);
+    auto& context = at::globalContext();
+    context.setDeterministicCuDNN(true);
+    context.setBenchmarkCuDNN(false);
+    context.setDeterministicAlgorithms(true, /*warn_only=*/true);
+  });
+}
+
+}  // namespace
+
+torch::Device device_of(const RunContext& ctx) {
+  const torch::Device device(ctx.device);
+  if (device.is_cuda()) make_cuda_deterministic();
+  return device;
+}
 
 void load_checkpoint(torch::serialize::InputArchive& archive, const std::string& path, const torch::Device& device) {
   archive.load_from(path, device);

@@ -65,6 +65,7 @@ using EpochValues = std::vector<std::pair<std::string, double>>;
 
 /// The training device of a cell: torch::Device(ctx.device) ("cpu", "cuda", "cuda:N"; the runner
 /// has checked it). Networks, banks and batches go there; codes come back through pack_signs.
+/// On CUDA it first makes cuDNN, cuBLAS and the other kernels deterministic, once per process.
 torch::Device device_of(const RunContext& ctx);
 
 /// Loads a checkpoint with its tensors mapped to `device`; the generator state stays on the CPU.

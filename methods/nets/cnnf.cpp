@@ -14,7 +14,7 @@ nn::Conv2d conv(int64_t in, int64_t out, int64_t k, int64_t stride, int64_t pad)
   return nn::Conv2d(nn::Conv2dOptions(in, out, k).stride(stride).padding(pad));
 }
 
-nn::LocalResponseNorm lrn() { return nn::LocalResponseNorm(nn::LocalResponseNormOptions(2).alpha(1e-4).beta(0.75).k(2.0)); }
+ChannelLrn lrn() { return ChannelLrn(2, 1e-4, 0.75, 2.0); }  // LocalResponseNorm(2, 1e-4, 0.75, 2)
 
 }  // namespace
 

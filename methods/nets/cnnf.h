@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "methods/nets/channel_lrn.h"
 #include "methods/nets/image_nets.h"
 
 namespace cmh::nets {
@@ -34,7 +35,7 @@ class CnnF final : public ImageBackbone {
  private:
   torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr}, conv3_{nullptr}, conv4_{nullptr}, conv5_{nullptr};
   torch::nn::Conv2d fc6_{nullptr}, fc7_{nullptr};
-  torch::nn::LocalResponseNorm norm1_{nullptr}, norm2_{nullptr};
+  ChannelLrn norm1_{nullptr}, norm2_{nullptr};
 };
 
 /// A fresh, randomly initialised CNN-F.

@@ -11,6 +11,7 @@ MlsphTextNetImpl::MlsphTextNetImpl(int64_t t, int64_t bits, int64_t hidden, int6
   // text length — the reference code assumes T >= 50 and would fail there.
   for (int64_t p : {50, 30, 15, 10, 5}) {
     pools.push_back(std::min(p, t));
+    resize.emplace_back(t / pools.back(), t, RowResize::Mode::kBilinearAligned);
     branches->push_back(nn::Conv2d(nn::Conv2dOptions(1, 1, 1)));
   }
   feature = register_module("feature", nn::Conv2d(nn::Conv2dOptions(6, hidden, {t, 1})));
@@ -27,7 +28,7 @@ torch::Tensor MlsphTextNetImpl::forward(const torch::Tensor& text) {
   for (size_t b = 0; b < pools.size(); ++b) {
     auto y = F::avg_pool2d(x, F::AvgPool2dFuncOptions({pools[b], 1}).stride({pools[b], 1}));
     y = torch::relu(branches[b]->as<nn::Conv2d>()->forward(y));
-    y = F::interpolate(y, F::InterpolateFuncOptions().size(std::vector<int64_t>{text_dim, 1}).mode(torch::kBilinear).align_corners(true));
+    y = resize[b](y);  // interpolate(bilinear, align_corners) with a deterministic backward
     channels.push_back(y);
   }
   auto h = torch::cat(channels, 1);                 // [n, 6, T, 1]

@@ -5,6 +5,8 @@
 
 #include <torch/torch.h>
 
+#include "methods/nets/row_resize.h"
+
 namespace cmh::nets {
 
 struct MlsphTextNetImpl : torch::nn::Module {
@@ -15,6 +17,7 @@ struct MlsphTextNetImpl : torch::nn::Module {
 
   int64_t text_dim;
   std::vector<int64_t> pools;  ///< branch pool sizes actually used (see the .cpp)
+  std::vector<RowResize> resize;  ///< each branch back to T rows (bilinear, aligned corners)
   torch::nn::ModuleList branches;
   torch::nn::Conv2d feature{nullptr}, mid{nullptr}, hash{nullptr};
   torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr};

@@ -1,6 +1,8 @@
 // SCAHN networks.
 #include "methods/scahn/scahn_nets.h"
 
+#include "methods/nets/channel_lrn.h"
+
 namespace cmh::methods {
 
 namespace nn = torch::nn;
@@ -65,6 +67,7 @@ ScahnTextNetImpl::ScahnTextNetImpl(int64_t t, int64_t bits) : text_dim(t) {
   // T >= 50).
   for (int64_t p : {10, 6, 3, 2, 1}) {
     pools.push_back(std::min(5 * p, t));
+    resize.emplace_back(t / pools.back(), t, nets::RowResize::Mode::kNearest);
     scale_convs->push_back(nn::Conv2d(nn::Conv2dOptions(1, 1, 1)));
   }
   blocks = register_module("blocks", nn::ModuleList());
@@ -77,7 +80,7 @@ ScahnTextNetImpl::ScahnTextNetImpl(int64_t t, int64_t bits) : text_dim(t) {
   for (int l = 0; l < 4; ++l)
     heads->push_back(nn::Sequential(
         nn::Conv2d(nn::Conv2dOptions(channels[l], 256, {1, widths[l]}).stride({1, widths[l]})), nn::ReLU(),
-        nn::LocalResponseNorm(nn::LocalResponseNormOptions(2).alpha(1e-4).beta(0.75).k(1.0)),
+        nets::ChannelLrn(2, 1e-4, 0.75, 1.0),  // LocalResponseNorm(2, 1e-4, 0.75, 1), deterministic on CUDA
         nn::Conv2d(nn::Conv2dOptions(256, bits, 1)), nn::Functional(torch::tanh)));
   fusion = register_module("fusion", AttentionFusion(bits));
 }
@@ -88,7 +91,7 @@ ScahnOutputs ScahnTextNetImpl::forward(const torch::Tensor& text) {
   for (size_t s = 0; s < pools.size(); ++s) {
     auto y = F::avg_pool2d(x, F::AvgPool2dFuncOptions({pools[s], 1}).stride({pools[s], 1}));
     y = torch::relu(scale_convs[s]->as<nn::Conv2d>()->forward(y));
-    views.push_back(F::interpolate(y, F::InterpolateFuncOptions().size(std::vector<int64_t>{text_dim, 1}).mode(torch::kNearest)));
+    views.push_back(resize[s](y));  // interpolate(nearest) with a deterministic backward
   }
   auto h = torch::cat(views, 3);  // [n, 1, T, 6]
   ScahnOutputs out;

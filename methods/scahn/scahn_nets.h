@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "methods/nets/image_nets.h"
+#include "methods/nets/row_resize.h"
 
 namespace cmh::methods {
 
@@ -44,6 +45,7 @@ struct ScahnTextNetImpl : torch::nn::Module {
   ScahnOutputs forward(const torch::Tensor& text);  // text [n, T]
   int64_t text_dim;
   std::vector<int64_t> pools;
+  std::vector<nets::RowResize> resize;  ///< each pooled view back to T rows (nearest)
   torch::nn::ModuleList scale_convs, blocks, heads;
   AttentionFusion fusion{nullptr};
 };

@@ -88,59 +88,17 @@ TEST_CASE("dcmh trains end to end on pictures with CNN-F and with the auto choic
   CHECK_THROWS_WITH(info.create()->fit(task.data, task.train, ctx), Catch::Contains("image_size >= 63"));
 }
 
-namespace {
-
-// Feature images (an MLP image net), a narrow text net. DCMH leaves its all-zero start slowly
-// (linear outputs, heads drawn from N(0, 0.01), each modality learning from the other's bank), so
-// the test takes many small steps at a raised learning rate: seconds on a CPU.
-const std::map<std::string, ParamValue> kSmall = {{"epochs", int64_t{15}},     {"batch_size", int64_t{4}},
-                                                  {"text_hidden", int64_t{256}}, {"lr_start", 0.3},
-                                                  {"lr_end", 0.03}};
-
-}  // namespace
-
 TEST_CASE("dcmh learns: clearly above random codes in both cross-modal directions", "[dcmh]") {
-  const auto start = std::chrono::steady_clock::now();
   test::SmallTask task;
-  const MethodInfo info = baselines::dcmh_method_info();
-  auto ctx = test::context(info, 16, 1, kSmall);
-  auto m = info.create();
-  m->fit(task.data, task.train, ctx);
-  const auto maps = task.evaluate(*m);
-  const double floor = task.random_map(16);
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  INFO("random " << floor << " i2t " << maps.i2t << " t2i " << maps.t2i << " (" << secs << " s)");
-  CHECK(maps.i2t > floor + 0.05);
-  CHECK(maps.t2i > floor + 0.05);
+  test::check_beats_random(*test::fit(baselines::dcmh_method_info(), task, test::kSmallDcmh, 16, 1), task, 16);
 }
 
 TEST_CASE("dcmh: the same seed gives identical codes, resume gives the uninterrupted codes", "[dcmh]") {
   test::SmallTask task;
-  const MethodInfo info = baselines::dcmh_method_info();
-  auto params = kSmall;
+  auto params = test::kSmallDcmh;
   params["epochs"] = int64_t{3};
   params["batch_size"] = int64_t{32};  // codes only need to be reproducible here, not good
-
-  auto run = [&](const std::string& checkpoint_dir, int stop_after) {
-    auto ctx = test::context(info, 16, 7, params);
-    ctx.checkpoint_dir = checkpoint_dir;
-    int epochs_seen = 0;
-    ctx.on_epoch = [&](const EpochLog&) { ++epochs_seen; };
-    ctx.stop_requested = [&] { return stop_after > 0 && epochs_seen >= stop_after; };
-    auto m = info.create();
-    m->fit(task.data, task.train, ctx);
-    return std::make_pair(m->encode_image(task.data, task.query), m->encode_text(task.data, task.query));
-  };
-  const auto a = run("", 0);
-  const auto b = run("", 0);
-  CHECK(test::same_codes(a.first, b.first));
-  CHECK(test::same_codes(a.second, b.second));
-
-  test::TempDir dir;
-  CHECK_THROWS_AS(run(dir.path.string(), 1), Interrupted);  // stops after epoch 1, checkpoint saved
-  const auto resumed = run(dir.path.string(), 0);           // epochs 2..3 from the checkpoint
-  CHECK(test::same_codes(a.first, resumed.first));
-  CHECK(test::same_codes(a.second, resumed.second));
+  test::check_same_seed_and_resume(baselines::dcmh_method_info(), task, params, 16, /*stop_after=*/1);
 }
 
 TEST_CASE("dcmh refuses bad parameters and mismatched image nets", "[dcmh]") {

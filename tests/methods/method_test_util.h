@@ -1,15 +1,22 @@
-// Shared by method tests: a small synthetic set, a split, training through the Method interface
-// and mAP against random codes.
+// Shared by method tests: a small synthetic set, a split, training through the Method interface,
+// mAP against random codes, and the learning / same-seed / resume checks every deep method passes
+// on every device.
 #pragma once
 
+#include <catch2/catch.hpp>
+
+#include <memory>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "common/allocator.h"
+#include "common/error.h"
 #include "data/dataset.h"
 #include "data/synthetic.h"
 #include "eval/metrics.h"
 #include "method.h"
+#include "test_util.h"
 
 namespace cmh::test {
 
@@ -69,12 +76,75 @@ inline RunContext context(const MethodInfo& info, int bits, uint64_t seed,
   return ctx;
 }
 
+using ParamMap = std::map<std::string, ParamValue>;
+
+/// Settings each deep method learns with on SmallTask within seconds on a CPU.
+inline const ParamMap kSmallMlsph = {
+    {"epochs", int64_t{6}}, {"batch_size", int64_t{32}}, {"text_hidden", int64_t{256}}, {"lr_start", 0.05}};
+// SCAHN's reference decay (10^-4.5 in all) squeezed into 6 epochs would leave almost no learning
+// rate after the first two, so the small runs decay 10x in all.
+inline const ParamMap kSmallScahn = {
+    {"epochs", int64_t{6}}, {"batch_size", int64_t{32}}, {"lr", 0.1}, {"lr_decay", 0.1}};
+// DCMH leaves its all-zero start slowly (linear outputs, heads drawn from N(0, 0.01), each modality
+// learning from the other's bank), so it takes many small steps at a raised learning rate.
+inline const ParamMap kSmallDcmh = {{"epochs", int64_t{15}},      {"batch_size", int64_t{4}},
+                                    {"text_hidden", int64_t{256}}, {"lr_start", 0.3},
+                                    {"lr_end", 0.03}};
+
+/// A method fitted on `task`'s training items, on `device`.
+inline std::unique_ptr<Method> fit(const MethodInfo& info, const SmallTask& task, const ParamMap& params, int bits,
+                                   uint64_t seed, const std::string& device = "cpu") {
+  auto ctx = context(info, bits, seed, params);
+  ctx.device = device;
+  auto m = info.create();
+  m->fit(task.data, task.train, ctx);
+  return m;
+}
+
+/// Both cross-modal mAPs of a fitted method clearly above random codes of its length.
+inline SmallTask::Maps check_beats_random(Method& fitted, const SmallTask& task, int bits) {
+  const auto maps = task.evaluate(fitted);
+  const double floor = task.random_map(bits);
+  INFO("random " << floor << " i2t " << maps.i2t << " t2i " << maps.t2i);
+  CHECK(maps.i2t > floor + 0.05);
+  CHECK(maps.t2i > floor + 0.05);
+  return maps;
+}
+
 inline bool same_codes(const eval::PackedBits& a, const eval::PackedBits& b) {
   if (a.size() != b.size() || a.bits() != b.bits()) return false;
   for (size_t i = 0; i < a.size(); ++i)
     for (int w = 0; w < a.words(); ++w)
       if (a.row(i)[w] != b.row(i)[w]) return false;
   return true;
+}
+
+/// The same seed twice gives identical query codes in both modalities; training stopped after
+/// `stop_after` epochs (Interrupted, checkpoint saved) and run again resumes to the
+/// uninterrupted codes. `params` should hold more epochs than `stop_after`.
+inline void check_same_seed_and_resume(const MethodInfo& info, const SmallTask& task, const ParamMap& params,
+                                       int bits, int stop_after, const std::string& device = "cpu") {
+  auto run = [&](const std::string& checkpoint_dir, int stop) {
+    auto ctx = context(info, bits, 7, params);
+    ctx.device = device;
+    ctx.checkpoint_dir = checkpoint_dir;
+    int epochs_seen = 0;
+    ctx.on_epoch = [&](const EpochLog&) { ++epochs_seen; };
+    ctx.stop_requested = [&] { return stop > 0 && epochs_seen >= stop; };
+    auto m = info.create();
+    m->fit(task.data, task.train, ctx);
+    return std::make_pair(m->encode_image(task.data, task.query), m->encode_text(task.data, task.query));
+  };
+  const auto a = run("", 0);
+  const auto b = run("", 0);
+  CHECK(same_codes(a.first, b.first));
+  CHECK(same_codes(a.second, b.second));
+
+  TempDir dir;
+  CHECK_THROWS_AS(run(dir.path.string(), stop_after), Interrupted);  // checkpoint saved at the stop
+  const auto resumed = run(dir.path.string(), 0);                    // the remaining epochs
+  CHECK(same_codes(a.first, resumed.first));
+  CHECK(same_codes(a.second, resumed.second));
 }
 
 }  // namespace cmh::test

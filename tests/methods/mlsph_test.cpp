@@ -38,52 +38,17 @@ TEST_CASE("mlsph: the loss on a hand-checked case", "[mlsph]") {
   CHECK(t.total_value == Approx(10 * (1.0 + 1.4 * 0.52 + 0.1 * 1.7)));                  // 18.98
 }
 
-namespace {
-
-const std::map<std::string, ParamValue> kSmall = {
-    {"epochs", int64_t{6}}, {"batch_size", int64_t{32}}, {"text_hidden", int64_t{256}}, {"lr_start", 0.05}};
-
-}  // namespace
-
 TEST_CASE("mlsph learns: clearly above random codes in both cross-modal directions", "[mlsph]") {
   test::SmallTask task;
   const MethodInfo info = methods::mlsph_method_info();
-  auto ctx = test::context(info, 16, 1, kSmall);
-  auto m = info.create();
-  m->fit(task.data, task.train, ctx);
-  const auto maps = task.evaluate(*m);
-  const double floor = task.random_map(16);
-  INFO("random " << floor << " i2t " << maps.i2t << " t2i " << maps.t2i);
-  CHECK(maps.i2t > floor + 0.05);
-  CHECK(maps.t2i > floor + 0.05);
+  test::check_beats_random(*test::fit(info, task, test::kSmallMlsph, 16, 1), task, 16);
 }
 
 TEST_CASE("mlsph: the same seed gives identical codes, resume gives the uninterrupted codes", "[mlsph]") {
   test::SmallTask task;
-  const MethodInfo info = methods::mlsph_method_info();
-  auto params = kSmall;
+  auto params = test::kSmallMlsph;
   params["epochs"] = int64_t{3};
-
-  auto run = [&](const std::string& checkpoint_dir, int stop_after) {
-    auto ctx = test::context(info, 16, 7, params);
-    ctx.checkpoint_dir = checkpoint_dir;
-    int epochs_seen = 0;
-    ctx.on_epoch = [&](const EpochLog&) { ++epochs_seen; };
-    ctx.stop_requested = [&] { return stop_after > 0 && epochs_seen >= stop_after; };
-    auto m = info.create();
-    m->fit(task.data, task.train, ctx);
-    return std::make_pair(m->encode_image(task.data, task.query), m->encode_text(task.data, task.query));
-  };
-  const auto a = run("", 0);
-  const auto b = run("", 0);
-  CHECK(test::same_codes(a.first, b.first));
-  CHECK(test::same_codes(a.second, b.second));
-
-  test::TempDir dir;
-  CHECK_THROWS_AS(run(dir.path.string(), 1), Interrupted);  // stops after epoch 1, checkpoint saved
-  const auto resumed = run(dir.path.string(), 0);           // epochs 2..3 from the checkpoint
-  CHECK(test::same_codes(a.first, resumed.first));
-  CHECK(test::same_codes(a.second, resumed.second));
+  test::check_same_seed_and_resume(methods::mlsph_method_info(), task, params, 16, /*stop_after=*/1);
 }
 
 TEST_CASE("mlsph refuses bad parameters and mismatched image nets", "[mlsph]") {

@@ -63,28 +63,14 @@ TEST_CASE("scahn: the loss terms on a tiny case", "[scahn]") {
   CHECK(t.total_value == Approx(2.01 * std::log(2.0) + 2.0));
 }
 
-namespace {
-
-// A short run: the reference's total decay (10^-4.5) squeezed into 6 epochs would leave almost
-// no learning rate after the first two, so the test decays 10x in all.
-const std::map<std::string, ParamValue> kSmall = {
-    {"epochs", int64_t{6}}, {"batch_size", int64_t{32}}, {"lr", 0.1}, {"lr_decay", 0.1}};
-
-}  // namespace
-
 TEST_CASE("scahn learns, and its ranked bits beat random bits of the same count", "[scahn]") {
   test::SmallTask task;
-  const MethodInfo info = methods::scahn_method_info();
-  auto ctx = test::context(info, 32, 1, kSmall);
-  auto m = info.create();
-  m->fit(task.data, task.train, ctx);
-  const auto maps = task.evaluate(*m);
-  const double floor = task.random_map(32);
-  INFO("random " << floor << " i2t " << maps.i2t << " t2i " << maps.t2i);
-  CHECK(maps.i2t > floor + 0.05);
-  CHECK(maps.t2i > floor + 0.05);
+  const auto m = test::fit(methods::scahn_method_info(), task, test::kSmallScahn, 32, 1);
+  test::check_beats_random(*m, task, 32);
 
-  // 8 of 32 bits: the ranking's first 8 against the mean of 20 random 8-bit subsets.
+  // The ranking's first 4, 8 and 16 of 32 bits against 20 random subsets of each size, summed
+  // over the three sizes: a single size is a coin flip on this small set (8 bits alone went
+  // either way between LibTorch 1.13 and 2.11 by 0.005).
   const auto ranking = m->bit_ranking();
   REQUIRE(ranking.size() == 32);
   const auto qi = m->encode_image(task.data, task.query), dt = m->encode_text(task.data, task.database);
@@ -93,42 +79,29 @@ TEST_CASE("scahn learns, and its ranked bits beat random bits of the same count"
     return 0.5 * (eval::mean_average_precision(qi.keep_bits(bits), dt.keep_bits(bits), task.query_labels, task.database_labels, 2) +
                   eval::mean_average_precision(qt.keep_bits(bits), di.keep_bits(bits), task.query_labels, task.database_labels, 2));
   };
-  const double ranked = kept_map(std::vector<int>(ranking.begin(), ranking.begin() + 8));
   std::mt19937 rng(3);
-  double random_sum = 0;
-  for (int r = 0; r < 20; ++r) {
-    std::vector<int> all(32);
-    std::iota(all.begin(), all.end(), 0);
-    std::shuffle(all.begin(), all.end(), rng);
-    random_sum += kept_map(std::vector<int>(all.begin(), all.begin() + 8));
+  double ranked = 0, random = 0;
+  for (int kept : {4, 8, 16}) {
+    const double r = kept_map(std::vector<int>(ranking.begin(), ranking.begin() + kept));
+    double random_sum = 0;
+    for (int draw = 0; draw < 20; ++draw) {
+      std::vector<int> all(32);
+      std::iota(all.begin(), all.end(), 0);
+      std::shuffle(all.begin(), all.end(), rng);
+      random_sum += kept_map(std::vector<int>(all.begin(), all.begin() + kept));
+    }
+    UNSCOPED_INFO("ranked " << kept << " bits " << r << ", random " << kept << " bits (mean of 20) " << random_sum / 20);
+    ranked += r;
+    random += random_sum / 20;
   }
-  INFO("ranked 8 bits " << ranked << ", random 8 bits (mean of 20) " << random_sum / 20);
-  CHECK(ranked > random_sum / 20);
+  CHECK(ranked > random);
 }
 
 TEST_CASE("scahn: the same seed gives identical codes, resume gives the uninterrupted codes", "[scahn]") {
   test::SmallTask task(/*pixels=*/true, 400);  // pictures: exercises the small CNN and augmentation
-  const MethodInfo info = methods::scahn_method_info();
-  auto params = kSmall;
+  auto params = test::kSmallScahn;
   params["epochs"] = int64_t{3};
-  auto run = [&](const std::string& dir, int stop_after) {
-    auto ctx = test::context(info, 16, 7, params);
-    ctx.checkpoint_dir = dir;
-    int seen = 0;
-    ctx.on_epoch = [&](const EpochLog&) { ++seen; };
-    ctx.stop_requested = [&] { return stop_after > 0 && seen >= stop_after; };
-    auto m = info.create();
-    m->fit(task.data, task.train, ctx);
-    return std::make_pair(m->encode_image(task.data, task.query), m->encode_text(task.data, task.query));
-  };
-  const auto a = run("", 0), b = run("", 0);
-  CHECK(test::same_codes(a.first, b.first));
-  CHECK(test::same_codes(a.second, b.second));
-  test::TempDir dir;
-  CHECK_THROWS_AS(run(dir.path.string(), 2), Interrupted);
-  const auto resumed = run(dir.path.string(), 0);
-  CHECK(test::same_codes(a.first, resumed.first));
-  CHECK(test::same_codes(a.second, resumed.second));
+  test::check_same_seed_and_resume(methods::scahn_method_info(), task, params, 16, /*stop_after=*/2);
 }
 
 TEST_CASE("scahn refuses bad parameters", "[scahn]") {
