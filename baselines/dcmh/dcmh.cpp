@@ -99,28 +99,12 @@ class Dcmh final : public Method {
       training::set_lr(txt_opt, lr);
       image_net_->train();
       text_net_->train();
-      const int64_t steps = n / p_.batch_size;
-      DcmhLossTerms img_terms, txt_terms;
-      for (int64_t s = 0; s < steps; ++s) {  // image pass
-        auto pos = training::sample_batch(n, p_.batch_size, gen);
-        auto f = image_codes(d, train, pos);
-        banks.F.index_put_({pos}, f.detach());
-        auto terms = dcmh_loss(f, labels_.index({pos}), labels_, banks.G, banks.F, banks.B.index({pos}), pos, weights);
-        img_opt.zero_grad();
-        terms.total.backward();
-        img_opt.step();
-        img_terms.accumulate(terms, steps);
-      }
-      for (int64_t s = 0; s < steps; ++s) {  // text pass
-        auto pos = training::sample_batch(n, p_.batch_size, gen);
-        auto g = text_net_->forward(text_.index({pos}));
-        banks.G.index_put_({pos}, g.detach());
-        auto terms = dcmh_loss(g, labels_.index({pos}), labels_, banks.F, banks.G, banks.B.index({pos}), pos, weights);
-        txt_opt.zero_grad();
-        terms.total.backward();
-        txt_opt.step();
-        txt_terms.accumulate(terms, steps);
-      }
+      const auto [img_terms, txt_terms] = training::alternating_epoch<DcmhLossTerms>(
+          parts, n, p_.batch_size, [&](const torch::Tensor& pos) { return image_codes(d, train, pos); },
+          [&](const torch::Tensor& pos) { return text_net_->forward(text_.index({pos})); },
+          [&](const torch::Tensor& out, const torch::Tensor& pos, const torch::Tensor& other, const torch::Tensor& own) {
+            return dcmh_loss(out, labels_.index({pos}), labels_, other, own, banks.B.index({pos}), pos, weights);
+          });
       // Linear outputs are unbounded: too large a learning rate feeds f and g into each other
       // through θ until they overflow. Stop before a NaN reaches the banks' checkpoint.
       if (!std::isfinite(img_terms.total_value) || !std::isfinite(txt_terms.total_value))

@@ -60,6 +60,40 @@ struct TrainingParts {
   torch::Generator& gen;
 };
 
+/// The loss terms of both passes of one alternating epoch, each averaged over its steps.
+template <class Terms>
+struct PassTerms {
+  Terms image, text;
+};
+
+/// One epoch of the alternation MLSPH and DCMH share (DCMH's scheme): n / batch image steps, each
+/// writing its batch's outputs into bank F and stepping the image net, then as many text steps
+/// writing into bank G. `image(pos)` and `text(pos)` give a batch's outputs for training
+/// positions `pos`; `loss(out, pos, other_bank, own_bank)` its Terms, whose `.total` is minimised
+/// and which `accumulate(terms, steps)`. The caller sets the learning rates and refreshes B.
+template <class Terms, class ImageForward, class TextForward, class Loss>
+PassTerms<Terms> alternating_epoch(TrainingParts& parts, int64_t n, int64_t batch, ImageForward&& image,
+                                   TextForward&& text, Loss&& loss) {
+  const int64_t steps = n / batch;
+  PassTerms<Terms> out;
+  auto pass = [&](auto&& forward, torch::Tensor& own, const torch::Tensor& other, torch::optim::Optimizer& opt,
+                  Terms& terms) {
+    for (int64_t s = 0; s < steps; ++s) {
+      const auto pos = sample_batch(n, batch, parts.gen);
+      auto y = forward(pos);
+      own.index_put_({pos}, y.detach());
+      auto t = loss(y, pos, other, own);
+      opt.zero_grad();
+      t.total.backward();
+      opt.step();
+      terms.accumulate(t, steps);
+    }
+  };
+  pass(image, parts.banks.F, parts.banks.G, parts.image_opt, out.image);
+  pass(text, parts.banks.G, parts.banks.F, parts.text_opt, out.text);
+  return out;
+}
+
 /// Per-epoch values (loss terms, learning rate) returned by one epoch of training.
 using EpochValues = std::vector<std::pair<std::string, double>>;
 
