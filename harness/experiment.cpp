@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "common/paths.h"
 #include "common/json.h"
 #include "data/sha256.h"
 
@@ -92,9 +93,10 @@ struct Parser {
         fail("datasets[" + std::to_string(i) + "] names a declaration file; give either "
              "'declaration = \"file.toml\"' alone or an inline declaration");
       fs::path p = fs::path(*ref).is_absolute() ? fs::path(*ref) : fs::path(base_dir) / *ref;
-      if (!fs::exists(p))
-        fail("datasets[" + std::to_string(i) + "]: declaration file '" + p.string() +
-             "' does not exist (paths are relative to the experiment file)");
+      std::string why;
+      if (!is_existing_file(p.string(), &why))
+        fail("datasets[" + std::to_string(i) + "]: declaration file '" + p.string() + "' does not exist" +
+             reason_suffix(why) + " (paths are relative to the experiment file)");
       e.declaration = data::parse_declaration_file(p.string(), data_root);
       try {
         e.canonical_json = to_json(toml::parse_file(p.string()));
@@ -215,8 +217,10 @@ Experiment parse_root(const toml::table& root, const std::string& origin, const 
 }  // namespace
 
 Experiment load_experiment(const std::string& path, const std::string& data_root) {
-  if (!fs::exists(path))
-    throw InputError("experiment '" + path + "': file not found; experiments live in experiments/*.toml");
+  std::string why;
+  if (!is_existing_file(path, &why))
+    throw InputError("experiment '" + path + "': file not found" + reason_suffix(why) +
+                     "; experiments live in experiments/*.toml");
   toml::table root;
   try {
     root = toml::parse_file(path);

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "common/paths.h"
 
 namespace cmh::data {
 namespace fs = std::filesystem;
@@ -415,9 +416,10 @@ DatasetDeclaration parse_declaration_string(const std::string& toml_text,
 }
 
 DatasetDeclaration parse_declaration_file(const std::string& path, const std::string& data_root) {
-  if (!fs::is_regular_file(path))
-    throw InputError("data::declaration: '" + path +
-                     "' does not exist or is not a file; give the path of a dataset .toml "
+  std::string why;
+  if (!is_existing_file(path, &why))
+    throw InputError("data::declaration: '" + path + "' does not exist or is not a file" + reason_suffix(why) +
+                     "; give the path of a dataset .toml "
                      "(see experiments/datasets/)");
   toml::table table;
   try {

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "common/error.h"
+#include "common/paths.h"
 #include "data/dataset_checks.h"
 #include "data/declaration.h"
 #include "data/sha256.h"
@@ -44,8 +45,9 @@ class Loader {
 
   /// A missing file is reported with the folder that relative paths resolve against.
   void require_file(const std::string& path, const std::string& section) const {
-    if (!fs::is_regular_file(path))
-      fail(section, "file '" + path + "' does not exist; fix 'file' in the declaration " +
+    std::string why;
+    if (!is_existing_file(path, &why))
+      fail(section, "file '" + path + "' does not exist" + reason_suffix(why) + "; fix 'file' in the declaration " +
                         "(relative paths resolve against data_root = '" + decl_.data_root +
                         "') or point data_root at the folder that holds the data");
   }

@@ -27,7 +27,8 @@ for t in "${targets[@]}"; do
   mkdir -p "$build/fuzz-corpus/$t"
   echo "== fuzz_$t: ${seconds} s from tests/fuzz/corpus/$t"
   # -rss_limit_mb: a .mat header may claim any size; the loader must refuse it, not allocate it.
-  if ! "$build/tests/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 \
+  # A fixed seed (CMHBENCH_FUZZ_SEED to vary it) so that a CI failure reproduces.
+  if ! "$build/tests/fuzz/fuzz_$t" -seed="${CMHBENCH_FUZZ_SEED:-1}" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 \
       -print_final_stats=1 -artifact_prefix="$build/fuzz-crashes/$t-" \
       "$build/fuzz-corpus/$t" "$src/tests/fuzz/corpus/$t" 2>"$build/fuzz-$t.log"; then
     failed+=("$t")
