@@ -59,7 +59,6 @@ class Mlsph final : public Method {
     torch::optim::SGD img_opt(image_net_->parameters(), torch::optim::SGDOptions(p_.lr_start));
     torch::optim::SGD txt_opt(text_net_->parameters(), torch::optim::SGDOptions(p_.lr_start));
 
-    const std::vector<int64_t> items(train);
     training::TrainingParts parts{*image_net_, *text_net_, img_opt, txt_opt, banks, gen};
     training::run_epochs("mlsph", p_.epochs, p_.selection, ctx, parts, [&](int64_t e) {
       const double lr = training::linear_lr(e, p_.epochs, p_.lr_start, p_.lr_end);
@@ -68,7 +67,7 @@ class Mlsph final : public Method {
       image_net_->train();
       text_net_->train();
       const auto [img_terms, txt_terms] = training::alternating_epoch<MlsphLossTerms>(
-          parts, n, p_.batch_size, [&](const torch::Tensor& pos) { return image_codes(d, items, pos); },
+          parts, n, p_.batch_size, [&](const torch::Tensor& pos) { return image_codes(d, train, pos); },
           [&](const torch::Tensor& pos) { return text_net_->forward(text_.index({pos})); },
           [&](const torch::Tensor& out, const torch::Tensor& pos, const torch::Tensor& other, const torch::Tensor& own) {
             return mlsph_loss(out, labels_.index({pos}), labels_, other, own, banks.B.index({pos}), weights());
