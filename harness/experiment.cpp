@@ -55,8 +55,9 @@ struct Parser {
       fail("'" + key + "' must be a list of integers, e.g. " + key + " = " + (key == "seeds" ? "[1, 2]" : "[16, 32, 64]"));
     if (a->empty()) fail("'" + key + "' is empty; give at least one value");
     for (const auto& e : *a) {
-      auto v = e.value<int64_t>();
-      if (!e.is_integer() || !v) fail("'" + key + "' must hold integers only");
+      // value_exact: value<int64_t>() converts a float, undefined for one beyond int64 (fuzz_experiment).
+      const auto v = e.value_exact<int64_t>();
+      if (!v) fail("'" + key + "' must hold integers only");
       if (*v < lo || *v > hi)
         fail("'" + key + "' value " + std::to_string(*v) + " is outside " + std::to_string(lo) + ".." +
              std::to_string(hi));

@@ -152,8 +152,11 @@ class V5Walker {
   std::string check_dims(uint64_t at, uint64_t end, const std::vector<unsigned char>* mem) {
     unsigned char flags[16], tag[8];
     if (at + 16 + 8 > end || !read(at, 16, mem, flags) || !read(at + 16, 8, mem, tag)) return "";
-    if (word(flags) != 6 || word(flags + 4) != 8) return "";  // not flags: matio refuses it itself
-    const bool sparse = (word(flags + 8) & 0xff) == 5;
+    // matio reads the dimensions 16 bytes in whatever the flags element's tag says (a flags tag
+    // of 15 bytes made it allocate 3.2 GB; tests/fuzz), so they are checked there in every case;
+    // only well-formed flags can mark the variable sparse.
+    const bool flags_ok = word(flags) == 6 && word(flags + 4) == 8;
+    const bool sparse = flags_ok && (word(flags + 8) & 0xff) == 5;
     const uint32_t type = word(tag), bytes = word(tag + 4);
     if (type != 5 || bytes % 4 != 0 || bytes < 8 || bytes > 4 * 64)
       return "a variable's dimensions are not 2 to 64 int32 values";
