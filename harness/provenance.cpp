@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <boost/version.hpp>
+#include <cstdlib>
 #include <ctime>
 
 #include "common/json.h"
@@ -39,6 +40,10 @@ std::string library_versions_json() {
   j.key("boost").value(BOOST_LIB_VERSION);
   j.key("tomlplusplus").value(CMH_TOMLPP_VERSION);
   j.key("compiler").value(__VERSION__);
+  // What fixes the float order besides the thread count: LibTorch's CPU kernels and, where a
+  // user chose one, OpenBLAS's kernel (check --update names them for each run it measures).
+  j.key("cpu_capability").value(torch_cpu_capability());
+  if (const char* coretype = std::getenv("OPENBLAS_CORETYPE")) j.key("openblas_coretype").value(coretype);
   j.end_object();
   return j.str();
 }

@@ -25,6 +25,7 @@ const Command kCommands[] = {
     {"data", cmh::cli::data_command, "inspect a dataset declaration, or write a synthetic set"},
     {"report", cmh::cli::report_command, "tables, figures and an index page from a results database"},
     {"check", cmh::cli::check_command, "compare a results database with reference values (CI regressions)"},
+    {"compare", cmh::cli::compare_command, "two databases, before and after a change: differences beyond seed noise"},
     {"slurm", cmh::cli::slurm_command, "write a Slurm array job running an experiment's cells as shards"},
     {"merge", cmh::cli::merge_command, "fold shard databases into one (idempotent; conflicts reported)"},
 };

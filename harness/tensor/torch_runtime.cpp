@@ -3,7 +3,9 @@
 
 #include <torch/torch.h>
 #include <torch/version.h>
+#include <ATen/Version.h>
 
+#include <cctype>
 #include <thread>
 
 #include "common/error.h"
@@ -36,5 +38,20 @@ std::string check_device(const std::string& device) {
 }
 
 std::string torch_version() { return TORCH_VERSION; }
+
+std::string torch_cpu_capability() {
+  // The dispatcher's own getter is not exported by libtorch_cpu; its configuration report names
+  // the capability in use ("CPU capability usage: AVX512").
+  static const std::string capability = [] {
+    const std::string config = at::show_config();
+    const std::string tag = "CPU capability usage: ";
+    const auto pos = config.find(tag);
+    if (pos == std::string::npos) return std::string("unrecorded");
+    std::string v = config.substr(pos + tag.size(), config.find('\n', pos) - pos - tag.size());
+    for (auto& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return v;
+  }();
+  return capability;
+}
 
 }  // namespace cmh

@@ -15,4 +15,8 @@ std::string check_device(const std::string& device);
 /// LibTorch's version string, e.g. "1.13.1".
 std::string torch_version();
 
+/// The CPU kernels LibTorch dispatches to ("default", "avx2", "avx512"; ATEN_CPU_CAPABILITY can
+/// lower it): one of the things that fix a run's float order, recorded with every run.
+std::string torch_cpu_capability();
+
 }  // namespace cmh
