@@ -90,7 +90,9 @@ TEST_CASE("dcmh trains end to end on pictures with CNN-F and with the auto choic
 
 TEST_CASE("dcmh learns: clearly above random codes in both cross-modal directions", "[dcmh]") {
   test::SmallTask task;
-  test::check_beats_random(*test::fit(baselines::dcmh_method_info(), task, test::kSmallDcmh, 16, 1), task, 16);
+  // DCMH's margin over random codes on this set is 0.046–0.092 across seeds and float orders
+  // (mean 0.075, SD 0.013): 0.025 keeps 3.7 SDs of room (method_test_util.h).
+  test::check_beats_random(*test::fit(baselines::dcmh_method_info(), task, test::kSmallDcmh, 16, 1), task, 16, 0.025);
 }
 
 TEST_CASE("dcmh: the same seed gives identical codes, resume gives the uninterrupted codes", "[dcmh]") {
