@@ -143,7 +143,7 @@ struct MethodInfo {
 /// calls, so a static library never drops a method the way self-registering objects can be).
 class Registry {
  public:
-  /// Every built-in method; defined in methods/registry_list.cpp (library cmh_methods).
+  /// Every built-in method; defined in methods/builtin_registry.cpp (library cmh_methods).
   static const Registry& builtin();
   void add(MethodInfo info);
   const MethodInfo* find(const std::string& name) const;
@@ -154,5 +154,8 @@ class Registry {
  private:
   std::map<std::string, MethodInfo> methods_;
 };
+
+/// Adds every built-in method to `r` (methods/builtin_methods.cpp, library cmh_methods).
+void add_builtin_methods(Registry& r);
 
 }  // namespace cmh

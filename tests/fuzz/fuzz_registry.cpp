@@ -1,6 +1,6 @@
 // The method registry of the fuzz targets and their replay in hardening_tests: the experiment
 // parser asks the registry for names and parameter tables, and the real one
-// (methods/registry_list.cpp) links LibTorch. These entries have the parameter kinds real
+// (methods/builtin_methods.cpp) links LibTorch. These entries have the parameter kinds real
 // methods have (real, integer, boolean, string with allowed values); nothing is ever trained.
 #include "method.h"
 
