@@ -56,7 +56,7 @@ TEST_CASE("compare: a shift beyond the seed noise is named, an unchanged method 
   CHECK(beyond == 1);
 }
 
-TEST_CASE("compare: one seed gives no interval; groups on one side are listed; bad input refused", "[compare]") {
+TEST_CASE("compare: one seed gives no interval, groups on one side are listed, bad input is refused", "[compare]") {
   SeedsFixture s;
   const std::string b = s.dir / "one-seed.sqlite";
   std::filesystem::copy_file(s.b, b);
