@@ -43,7 +43,7 @@ for t in "${targets[@]}"; do
   mkdir -p "$build/fuzz-corpus/$t"
   regressions=()
   [ -d "$src/tests/fuzz/regressions/$t" ] && regressions=("$src/tests/fuzz/regressions/$t")
-  echo "== fuzz_$t: $what from tests/fuzz/corpus/$t and tests/fuzz/regressions/$t"
+  echo "== fuzz_$t: $what from tests/fuzz/corpus/$t${regressions:+ and tests/fuzz/regressions/$t}"
   # -rss_limit_mb: a .mat header may claim any size; the loader must refuse it, not allocate it.
   # A fixed seed (CMHBENCH_FUZZ_SEED to vary it) so that a CI failure reproduces.
   if ! "$build/tests/fuzz/fuzz_$t" -seed="${CMHBENCH_FUZZ_SEED:-1}" "${budget[@]}" -timeout=20 -rss_limit_mb=2048 \
