@@ -130,6 +130,10 @@ std::string cpu_capability_of(const std::string& library_versions_json) {
 
 }  // namespace
 
+bool is_compared_metric(const std::string& name) {
+  return name != "queries_without_relevant" && name.rfind("map_at_k_reference", 0) != 0;
+}
+
 const char* outcome_name(Outcome o) {
   switch (o) {
     case Outcome::Pass: return "pass";
@@ -269,7 +273,6 @@ CheckResult check_against(const store::Store& db, const std::vector<ReferenceRow
     for (size_t i = 0; i < ref.cell_keys.size() && row.detail.empty(); ++i) {
       const std::string& key = ref.cell_keys[i];
       const std::string seed = "seed " + std::to_string(ref.seeds[i]) + " [key " + key + "]";
-      referenced.insert(key);
       auto it = by_key.find(key);
       if (it == by_key.end()) {
         row.outcome = Outcome::Missing;
@@ -304,7 +307,7 @@ CheckResult check_against(const store::Store& db, const std::vector<ReferenceRow
         }
       }
     }
-    // Keys of later seeds are still referenced when an earlier one failed: they are not "new cells".
+    // Every key counts as referenced, also those after a seed that failed: they are not "new cells".
     for (const auto& k : ref.cell_keys) referenced.insert(k);
     if (row.detail.empty()) {
       row.measured = sum / static_cast<double>(ref.cell_keys.size());
@@ -417,8 +420,11 @@ std::string group_text(const GroupKey& g) {
   return g.method + " · " + g.dataset + " · " + std::to_string(g.bits) + " bits (experiment " + g.experiment + ")";
 }
 
-DbView view_of(const store::Store& db, const std::set<std::string>& experiments, std::vector<std::string>& skipped) {
+// `run_line` gets where and how the database's runs ran (float order, revision, host).
+DbView view_of(const store::Store& db, const std::set<std::string>& experiments, std::vector<std::string>& skipped,
+               std::string& run_line) {
   const auto all = db.runs();
+  std::set<std::string> hosts, floats;
   // Only the latest run of each cell description: an older run under the same label with other
   // parameters (another key) would be a row no fresh database can satisfy.
   std::map<std::tuple<std::string, std::string, std::string, int, int64_t>, int64_t> latest;
@@ -430,6 +436,9 @@ DbView view_of(const store::Store& db, const std::set<std::string>& experiments,
   for (const auto& run : all) {
     const auto& rec = run.record;
     if (!experiments.empty() && !experiments.count(rec.experiment)) continue;
+    hosts.insert(rec.host);
+    floats.insert("threads " + std::to_string(rec.threads) + ", cpu capability " +
+                  cpu_capability_of(rec.library_versions_json) + ", revision " + rec.code_revision);
     const std::string cell = db.path() + ": " + rec.method + " · " + rec.dataset + " · " + std::to_string(rec.bits) +
                              " bits · seed " + std::to_string(rec.seed) + " [key " + rec.cell_key + "]";
     if (latest[{rec.experiment, rec.method, rec.dataset, rec.bits, rec.seed}] != run.id) {
@@ -443,9 +452,7 @@ DbView view_of(const store::Store& db, const std::set<std::string>& experiments,
     SeedRun sr;
     sr.key = rec.cell_key;
     for (const auto& m : db.metrics(run.id)) {
-      // Counts are data properties, not quality, and the reference-code mAP variant duplicates
-      // mAP@R: neither would say "regression" meaningfully.
-      if (m.name == "queries_without_relevant" || m.name.rfind("map_at_k_reference", 0) == 0) continue;
+      if (!is_compared_metric(m.name)) continue;
       if (!std::isfinite(m.value))
         throw InputError("check --update: " + cell + " stored " + m.direction + " " + m.name +
                          " as NaN; refusing to write a reference no run can pass (fix the cause, or leave this "
@@ -454,6 +461,8 @@ DbView view_of(const store::Store& db, const std::set<std::string>& experiments,
     }
     view[{rec.experiment, rec.method, rec.dataset, rec.bits}][rec.seed] = std::move(sr);
   }
+  run_line = db.path() + ": " + join(std::vector<std::string>(floats.begin(), floats.end()), "; ") + " (host " +
+             join(std::vector<std::string>(hosts.begin(), hosts.end()), ", ") + ")";
   return view;
 }
 
@@ -465,16 +474,8 @@ std::vector<ReferenceRow> reference_from_dbs(const std::vector<const store::Stor
   if (dbs.empty()) throw InputError("check --update: no database given");
   std::vector<DbView> views;
   for (const auto* db : dbs) {
-    views.push_back(view_of(*db, experiments, report.skipped));
-    std::set<std::string> hosts, floats;
-    for (const auto& run : db->runs()) {
-      if (!experiments.empty() && !experiments.count(run.record.experiment)) continue;
-      hosts.insert(run.record.host);
-      floats.insert("threads " + std::to_string(run.record.threads) + ", cpu capability " +
-                    cpu_capability_of(run.record.library_versions_json) + ", revision " + run.record.code_revision);
-    }
-    report.runs.push_back(db->path() + ": " + join(std::vector<std::string>(floats.begin(), floats.end()), "; ") +
-                          " (host " + join(std::vector<std::string>(hosts.begin(), hosts.end()), ", ") + ")");
+    report.runs.emplace_back();
+    views.push_back(view_of(*db, experiments, report.skipped, report.runs.back()));
   }
   // Every database must hold the same grid: the same groups, seeds and cell keys.
   const DbView& first = views[0];

@@ -46,6 +46,11 @@ struct BandRule {
   double fallback = 0.005;  ///< one value only (one run of one seed): nothing measured, this band
 };
 
+/// False for the stored values that are not a quality to compare: the count
+/// queries_without_relevant (a property of the data) and the reference-code variant
+/// map_at_k_reference@R (it duplicates mAP@R). `check --update` and `compare` leave them out.
+bool is_compared_metric(const std::string& name);
+
 /// Reads a reference CSV: the band format written by --update, or the older one-row-per-cell
 /// format (value, tolerance) whose rows become one-seed groups. A missing or malformed file is a
 /// cmh::InputError naming the file, the line and the fix.

@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "common/error.h"
+#include "check.h"
 #include "common/json.h"
 #include "store/store.h"
 
@@ -29,7 +30,7 @@ Values values_of(const store::Store& db, const CompareOptions& o) {
   for (const auto& [k, run] : latest) {
     auto& g = v[{std::get<0>(k), std::get<1>(k), std::get<2>(k)}];
     for (const auto& m : db.metrics(run->id)) {
-      if (m.name == "queries_without_relevant" || m.name.rfind("map_at_k_reference", 0) == 0) continue;
+      if (!is_compared_metric(m.name)) continue;
       if (!wanted.empty() && !wanted.count(m.name)) continue;
       g[{m.direction, m.name}].push_back(m.value);
     }
