@@ -43,25 +43,73 @@ ScahnOutputs ScahnImageNetImpl::forward(const torch::Tensor& x) {
   return out;
 }
 
+TextAxisConvImpl::TextAxisConvImpl(int64_t in, int64_t out, int64_t text_dim) {
+  weight = register_parameter("weight", torch::empty({out, in, text_dim, 1}));
+}
+
+torch::Tensor TextAxisConvImpl::forward(const torch::Tensor& x) {
+  const int64_t n = x.size(0), width = x.size(3), out = weight.size(0);
+  // out[n, o, w] = Σ_{c,t} W[o, c, t] x[n, c, t, w]: a [out, C·T] × [C·T, W] product per item.
+  const auto y = torch::matmul(weight.view({out, -1}), x.contiguous().view({n, -1, width}));
+  return y.unsqueeze(2);  // [n, out, 1, W]
+}
+
 namespace {
 
+nn::Conv2d conv(int64_t in, int64_t out, std::vector<int64_t> kernel, bool bias) {
+  return nn::Conv2d(nn::Conv2dOptions(in, out, kernel).bias(bias));
+}
+
 // Conv(in→out, 1×3, pad (0,1)) → BN → ReLU → Conv(out→out, kernel) → BN, plus the shortcut
-// Conv(in→out, kernel) → BN; sum; ReLU.
+// Conv(in→out, kernel) → BN; sum; ReLU. No biases (the reference's). In the first block, whose
+// kernel spans the text axis, the shortcut's (T, 1) convolution of the one-channel input is a
+// TextAxisConv: 4-5x faster than oneDNN's convolution forward and backward (measured at
+// n = 128, T = 1,386, 64 and 16 channels); for the body's C → C one oneDNN is faster (0.78 s
+// against 0.94 s at 64 channels), so it stays a Conv2d.
 struct ResidualBlockImpl : nn::Module {
   nn::Sequential body{nullptr}, shortcut{nullptr};
-  ResidualBlockImpl(int64_t in, int64_t out, std::vector<int64_t> kernel) {
-    body = register_module("body", nn::Sequential(nn::Conv2d(nn::Conv2dOptions(in, out, {1, 3}).padding({0, 1})),
-                                                  nn::BatchNorm2d(out), nn::ReLU(),
-                                                  nn::Conv2d(nn::Conv2dOptions(out, out, kernel)), nn::BatchNorm2d(out)));
-    shortcut = register_module("shortcut", nn::Sequential(nn::Conv2d(nn::Conv2dOptions(in, out, kernel)), nn::BatchNorm2d(out)));
+  ResidualBlockImpl(int64_t in, int64_t out, std::vector<int64_t> kernel, int64_t text_dim = 0) {
+    auto full = [&](int64_t from) -> nn::AnyModule {
+      if (text_dim > 0 && from == 1) return nn::AnyModule(TextAxisConv(from, out, text_dim));
+      return nn::AnyModule(conv(from, out, kernel, false));
+    };
+    body = nn::Sequential();
+    body->push_back(nn::Conv2d(nn::Conv2dOptions(in, out, {1, 3}).padding({0, 1}).bias(false)));
+    body->push_back(nn::BatchNorm2d(out));
+    body->push_back(nn::ReLU());
+    body->push_back(full(out));
+    body->push_back(nn::BatchNorm2d(out));
+    body = register_module("body", body);
+    shortcut = nn::Sequential();
+    shortcut->push_back(full(in));
+    shortcut->push_back(nn::BatchNorm2d(out));
+    shortcut = register_module("shortcut", shortcut);
   }
   torch::Tensor forward(const torch::Tensor& x) { return torch::relu(body->forward(x) + shortcut->forward(x)); }
 };
 TORCH_MODULE(ResidualBlock);
 
+// The reference's _init_params: Kaiming-normal (fan_out, ReLU) convolution weights, zero biases.
+void init_like_reference(nn::Module& net) {
+  torch::NoGradGuard no_grad;
+  for (auto& m : net.modules(/*include_self=*/false)) {
+    torch::Tensor w, b;
+    if (auto* c = m->as<nn::Conv2d>()) {
+      w = c->weight;
+      b = c->bias;
+    } else if (auto* t = m->as<TextAxisConv>()) {
+      w = t->weight;
+    } else {
+      continue;
+    }
+    nn::init::kaiming_normal_(w, 0.0, torch::kFanOut, torch::kReLU);
+    if (b.defined()) b.zero_();
+  }
+}
+
 }  // namespace
 
-ScahnTextNetImpl::ScahnTextNetImpl(int64_t t, int64_t bits) : text_dim(t) {
+ScahnTextNetImpl::ScahnTextNetImpl(int64_t t, int64_t bits, ScahnTextWidths widths) : text_dim(t) {
   scale_convs = register_module("scale_convs", nn::ModuleList());
   // Pool kernels 5p for p in {10, 6, 3, 2, 1}, clamped to the text length (the reference assumes
   // T >= 50).
@@ -70,19 +118,21 @@ ScahnTextNetImpl::ScahnTextNetImpl(int64_t t, int64_t bits) : text_dim(t) {
     resize.emplace_back(t / pools.back(), t, nets::RowResize::Mode::kNearest);
     scale_convs->push_back(nn::Conv2d(nn::Conv2dOptions(1, 1, 1)));
   }
+  const int64_t c = widths.channels, channels[4] = {c, 2 * c, 4 * c, 8 * c}, out_widths[4] = {6, 4, 2, 1};
   blocks = register_module("blocks", nn::ModuleList());
-  blocks->push_back(ResidualBlock(1, 64, std::vector<int64_t>{t, 1}));     // [n, 64, 1, 6]
-  blocks->push_back(ResidualBlock(64, 128, std::vector<int64_t>{1, 3}));   // [n, 128, 1, 4]
-  blocks->push_back(ResidualBlock(128, 256, std::vector<int64_t>{1, 3}));  // [n, 256, 1, 2]
-  blocks->push_back(ResidualBlock(256, 512, std::vector<int64_t>{1, 2}));  // [n, 512, 1, 1]
+  blocks->push_back(ResidualBlock(1, channels[0], std::vector<int64_t>{t, 1}, t));        // [n, c, 1, 6]
+  blocks->push_back(ResidualBlock(channels[0], channels[1], std::vector<int64_t>{1, 3}));  // [n, 2c, 1, 4]
+  blocks->push_back(ResidualBlock(channels[1], channels[2], std::vector<int64_t>{1, 3}));  // [n, 4c, 1, 2]
+  blocks->push_back(ResidualBlock(channels[2], channels[3], std::vector<int64_t>{1, 2}));  // [n, 8c, 1, 1]
   heads = register_module("heads", nn::ModuleList());
-  const int64_t channels[4] = {64, 128, 256, 512}, widths[4] = {6, 4, 2, 1};
   for (int l = 0; l < 4; ++l)
     heads->push_back(nn::Sequential(
-        nn::Conv2d(nn::Conv2dOptions(channels[l], 256, {1, widths[l]}).stride({1, widths[l]})), nn::ReLU(),
+        nn::Conv2d(nn::Conv2dOptions(channels[l], widths.head_channels, {1, out_widths[l]}).stride({1, out_widths[l]})),
+        nn::ReLU(),
         nets::ChannelLrn(2, 1e-4, 0.75, 1.0),  // LocalResponseNorm(2, 1e-4, 0.75, 1), deterministic on CUDA
-        nn::Conv2d(nn::Conv2dOptions(256, bits, 1)), nn::Functional(torch::tanh)));
-  fusion = register_module("fusion", AttentionFusion(bits));
+        nn::Conv2d(nn::Conv2dOptions(widths.head_channels, bits, 1)), nn::Functional(torch::tanh)));
+  init_like_reference(*this);
+  fusion = register_module("fusion", AttentionFusion(bits));  // after the convolutions, as the reference
 }
 
 ScahnOutputs ScahnTextNetImpl::forward(const torch::Tensor& text) {
