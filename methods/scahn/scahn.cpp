@@ -4,6 +4,8 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <cstdio>
+#include <string>
 
 #include "common/error.h"
 #include "data/dataset.h"
@@ -27,21 +29,36 @@ std::vector<torch::Tensor> five_outputs(const ScahnOutputs& o, int64_t begin, in
 
 }  // namespace
 
-torch::Tensor scahn_augment(const torch::Tensor& x, torch::Generator& gen) {
+torch::Tensor scahn_augment(const torch::Tensor& x, torch::Generator& gen, const std::string& rule) {
   auto r = torch::rand({x.size(0), 5}, gen, torch::kFloat32).contiguous();
   const float* u = r.data_ptr<float>();
+  const bool any_rotation = rule == "all_rotations";
   std::vector<torch::Tensor> out;
   for (int64_t i = 0; i < x.size(0); ++i) {
     auto p = x[i];
     const float* v = u + 5 * i;
     if (v[0] < 0.8f) {
-      if (v[1] < 0.5f) p = torch::rot90(p, 1 + static_cast<int64_t>(v[2] * 3.0f) % 3, {1, 2});
+      if (v[1] < 0.5f) {
+        // The reference's RandomApply([Rot90, Rot180, Rot270]) applies all three: 540° = 180°.
+        p = any_rotation ? torch::rot90(p, 1 + static_cast<int64_t>(v[2] * 3.0f) % 3, {1, 2}) : torch::flip(p, {1, 2});
+      }
       if (v[3] < 0.5f) p = torch::flip(p, {2});
       if (v[4] < 0.5f) p = torch::flip(p, {1});
     }
     out.push_back(p);
   }
   return torch::stack(out);
+}
+
+torch::Tensor scahn_erase_text(const torch::Tensor& text, double fraction, torch::Generator& gen) {
+  const int64_t n = text.size(0), t = text.size(1);
+  const auto erased = static_cast<int64_t>(static_cast<double>(t) * fraction);  // Python's int(): truncation
+  if (erased == 0) return text;
+  // A uniform random permutation per row (a stable sort of uniform doubles), its first `erased`
+  // positions zeroed: np.random.permutation's distribution, drawn from the cell's generator.
+  const auto keys = torch::rand({n, t}, gen, torch::kFloat64);
+  const auto order = std::get<1>(torch::sort(keys, /*stable=*/true, /*dim=*/1, /*descending=*/false));
+  return text.scatter(1, order.narrow(1, 0, erased).to(text.device()), 0.0);
 }
 
 ScahnLossTerms scahn_step(const ScahnOutputs& out, const torch::Tensor& b1, const torch::Tensor& b2,
@@ -76,13 +93,39 @@ ScahnParams read_params(const Params& p) {
   s.image_size = p.integer("image_size");
   s.pretrained = p.string("pretrained");
   s.augment = p.string("augment");
+  s.text_augment = p.string("text_augment");
+  s.text_channels = p.integer("text_channels");
+  s.text_head_channels = p.integer("text_head_channels");
   s.bit_rank = p.string("bit_rank");
   s.bn_at_encode = p.string("bn_at_encode");
   s.selection = p.string("selection");
   s.val_fraction = p.real("val_fraction");
-  if (s.epochs < 1 || s.batch_size < 2 || s.alpha_divisor <= 0 || s.lr <= 0 || s.lr_decay <= 0 || s.image_size < 0)
-    throw InputError("scahn: epochs >= 1, batch_size >= 2, alpha_divisor > 0, lr > 0, lr_decay > 0 and image_size >= 0 are required");
+  if (s.epochs < 1 || s.batch_size < 2 || s.alpha_divisor <= 0 || s.lr <= 0 || s.lr_decay <= 0 || s.image_size < 0 ||
+      s.text_channels < 1 || s.text_head_channels < 1)
+    throw InputError("scahn: epochs >= 1, batch_size >= 2, alpha_divisor > 0, lr > 0, lr_decay > 0, image_size >= 0, "
+                     "text_channels >= 1 and text_head_channels >= 1 are required");
   return s;
+}
+
+// How much training moved the attention scores that rank the bits: the rank correlation of the
+// final scores with their random initialisation, and the movement against the initial spread.
+// Near 1 and well below 1, the ranking is still the initialisation's, and ranked bits can be no
+// better than random ones: the report says so beside the bit-scalable curves.
+std::string attention_note(const torch::Tensor& initial, const torch::Tensor& final_scores) {
+  auto ranks = [](const torch::Tensor& v) { return v.argsort().argsort().to(torch::kDouble); };
+  const auto a = ranks(initial), b = ranks(final_scores);
+  const auto ac = a - a.mean(), bc = b - b.mean();
+  const double rho = (ac * bc).sum().item<double>() / std::sqrt((ac * ac).sum().item<double>() * (bc * bc).sum().item<double>());
+  const double moved = (final_scores - initial).std().item<double>() / initial.std().item<double>();
+  char buf[320];
+  std::snprintf(buf, sizeof buf,
+                "scahn: attention scores after training: rank correlation with their random initialisation %.2f, "
+                "moved %.2f of their initial spread%s",
+                rho, moved,
+                rho > 0.5 ? " (the bit ranking is still mostly the initialisation's: too few epochs for the "
+                            "attention to learn which bits matter)"
+                          : "");
+  return buf;
 }
 
 class Scahn final : public Method {
@@ -94,6 +137,7 @@ class Scahn final : public Method {
       throw InputError("scahn: " + std::to_string(n) + " training items cannot give two disjoint batches of " +
                        std::to_string(bs) + "; lower batch_size");
     build_nets(d, k, ctx);
+    const auto initial_scores = attention_scores();
     device_ = training::device_of(ctx);  // everything trains there; random draws stay on the CPU generator
     image_net_->to(device_);
     text_net_->to(device_);
@@ -106,7 +150,8 @@ class Scahn final : public Method {
     torch::optim::SGD img_opt(image_net_->parameters(), torch::optim::SGDOptions(p_.lr));
     torch::optim::SGD txt_opt(text_net_->parameters(), torch::optim::SGDOptions(p_.lr));
     const ScahnWeights w{static_cast<double>(k) / p_.alpha_divisor, p_.lambda, p_.gamma, p_.beta};
-    const bool augment_pixels = p_.augment == "reference" && d.image.kind == data::ModalityKind::kPixels;
+    const bool augment_pixels = p_.augment != "none" && d.image.kind == data::ModalityKind::kPixels;
+    const bool erase_text = p_.text_augment == "reference";
 
     training::TrainingParts parts{*image_net_, *text_net_, img_opt, txt_opt, banks, gen};
     training::run_epochs("scahn", p_.epochs, p_.selection, ctx, parts, [&](int64_t e) {
@@ -126,10 +171,12 @@ class Scahn final : public Method {
             std::vector<int64_t> items;
             for (int64_t q : nets::to_indices(both)) items.push_back(train[static_cast<size_t>(q)]);
             auto x = nets::image_batch(d.image, items, image_size_);
-            if (augment_pixels) x = scahn_augment(x, gen);
+            if (augment_pixels) x = scahn_augment(x, gen, p_.augment);
             out = image_net_->forward(x.to(device_));
           } else {
-            out = text_net_->forward(text.index({both}));
+            auto t = text.index({both});
+            if (erase_text) t = scahn_erase_text(t, 0.2, gen);
+            out = text_net_->forward(t);
           }
           torch::Tensor& same = side == 0 ? banks.F : banks.G;
           const torch::Tensor& other = side == 0 ? banks.G : banks.F;
@@ -145,6 +192,7 @@ class Scahn final : public Method {
                                    {"text_pair", txt_terms.pair}, {"text_quant", txt_terms.quant}, {"lr", lr}};
     });
     ranking_ = scahn_bit_ranking(image_net_->fusion->weight, text_net_->fusion->weight, p_.bit_rank);
+    ctx.notes.push_back(attention_note(initial_scores, attention_scores()));
   }
 
   eval::PackedBits encode_image(const data::Dataset& d, const std::vector<int64_t>& items) override {
@@ -170,9 +218,25 @@ class Scahn final : public Method {
                                               "resnet34", ctx.notes);
     image_size_ = choice.image_size;
     image_net_ = ScahnImageNet(choice.net, k);
-    text_net_ = ScahnTextNet(static_cast<int64_t>(d.text.dim), k);
+    text_net_ = ScahnTextNet(static_cast<int64_t>(d.text.dim), k, ScahnTextWidths{p_.text_channels, p_.text_head_channels});
+    const ScahnParams paper;
+    if (p_.text_channels != paper.text_channels || p_.text_head_channels != paper.text_head_channels)
+      ctx.notes.push_back("scahn: text net narrower than the paper's (residual channels " +
+                          std::to_string(p_.text_channels) + "/" + std::to_string(2 * p_.text_channels) + "/" +
+                          std::to_string(4 * p_.text_channels) + "/" + std::to_string(8 * p_.text_channels) +
+                          ", heads " + std::to_string(p_.text_head_channels) + "; paper 64/128/256/512, 256)");
+    if (p_.augment != "reference")
+      ctx.notes.push_back("scahn: image augmentation '" + p_.augment + "' (the reference: original, flips, 180 degrees)");
+    if (p_.text_augment != "reference")
+      ctx.notes.push_back("scahn: no text augmentation (the reference zeroes 20% of each training text's positions)");
     if (p_.bit_rank != "intended")
       ctx.notes.push_back("scahn: bit_rank = " + p_.bit_rank + " reproduces a defect of the reference code");
+  }
+
+  // Σ_l (W_img[l, j] + W_txt[l, j]) per bit, the intended ranking's scores, on the CPU.
+  torch::Tensor attention_scores() const {
+    torch::NoGradGuard no_grad;
+    return (image_net_->fusion->weight + text_net_->fusion->weight).sum(0).to(torch::kCPU, torch::kDouble).clone();
   }
 
   template <class Forward>
@@ -217,7 +281,14 @@ MethodInfo scahn_method_info() {
       {"image_net", ParamType::kString, d.image_net, "image backbone", {"auto", "resnet34", "resnet18", "small_cnn", "mlp"}},
       {"image_size", ParamType::kInt, d.image_size, "resize pictures (0: 224 for ResNets, else as stored)", {}},
       {"pretrained", ParamType::kString, d.pretrained, "ImageNet weights file for the backbone (\"\": none)", {}, true},
-      {"augment", ParamType::kString, d.augment, "image augmentation", {"reference", "none"}},
+      {"augment", ParamType::kString, d.augment,
+       "image augmentation: reference (p 0.8: 180-degree turn, h-flip, v-flip, each p 0.5), all_rotations (90/180/270 instead of 180), none",
+       {"reference", "all_rotations", "none"}},
+      {"text_augment", ParamType::kString, d.text_augment,
+       "text augmentation: reference (zero 20% of each training text's positions, RandomErasure(0.2)), none",
+       {"reference", "none"}},
+      {"text_channels", ParamType::kInt, d.text_channels, "text net residual channels c (blocks c, 2c, 4c, 8c; paper 64)", {}},
+      {"text_head_channels", ParamType::kInt, d.text_head_channels, "text net head channels (paper 256)", {}},
       {"bit_rank", ParamType::kString, d.bit_rank, "bits kept by shorter codes", {"intended", "reference_softmax", "reference_lowest"}},
       {"bn_at_encode", ParamType::kString, d.bn_at_encode, "BatchNorm when encoding", {"eval", "train"}},
       {"selection", ParamType::kString, d.selection, "which epoch's model is kept", {"final", "best_query", "best_val"}},

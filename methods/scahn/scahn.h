@@ -22,9 +22,16 @@ struct ScahnParams {
   std::string image_net = "auto";  ///< as MLSPH: mlp | small_cnn | resnet18 | resnet34 (paper)
   int64_t image_size = 0;
   std::string pretrained;
-  /// "reference": with probability 0.8 rotate by 90/180/270 (p 0.5), flip horizontally (p 0.5),
-  /// flip vertically (p 0.5), per picture; "none".
+  /// "reference", per picture with probability 0.8: a 180° turn (p 0.5; the reference's
+  /// RandomApply of Rot90, Rot180 and Rot270 together), a horizontal flip (p 0.5), a vertical flip
+  /// (p 0.5), so the views are original, h-flip, v-flip, 180°; "all_rotations": a turn by 90, 180
+  /// or 270° instead of the 180° one (adds transposed views); "none".
   std::string augment = "reference";
+  /// "reference": RandomErasure(0.2), zeroing int(0.2 T) random positions of every training text
+  /// (torchcmh ignores the config's txt.enable = False); "none".
+  std::string text_augment = "reference";
+  int64_t text_channels = 64;        ///< residual blocks c, 2c, 4c, 8c (paper 64)
+  int64_t text_head_channels = 256;  ///< heads (paper 256)
   /// Which bits a shorter code keeps: "intended" (Σ attention weight, highest first), or one of
   /// the reference code's two broken rankings (see scahn_loss.h).
   std::string bit_rank = "intended";

@@ -58,7 +58,9 @@ std::vector<int> scahn_bit_ranking(const torch::Tensor& w_image, const torch::Te
   if (rule == "intended" || rule == "reference_lowest") {
     score = (w_image + w_text).sum(0);
   } else if (rule == "reference_softmax") {
-    score = torch::softmax(w_image, 0).sum(0) + torch::softmax(w_text, 0).sum(0);  // every entry is 2
+    // In float32, as the reference: the sums differ from 2 only by rounding.
+    const auto wi = w_image.detach().to(torch::kCPU, torch::kFloat32), wt = w_text.detach().to(torch::kCPU, torch::kFloat32);
+    score = torch::cat({torch::softmax(wi, 0), torch::softmax(wt, 0)}, 0).sum(0);
   } else {
     throw InputError("scahn: bit_rank '" + rule + "' is not valid; use intended, reference_softmax or reference_lowest");
   }
@@ -66,9 +68,16 @@ std::vector<int> scahn_bit_ranking(const torch::Tensor& w_image, const torch::Te
   const double* v = c.data_ptr<double>();
   std::vector<int> order(static_cast<size_t>(c.numel()));
   std::iota(order.begin(), order.end(), 0);
-  if (rule == "reference_softmax") return order;  // all scores equal (up to rounding): index order
-  std::stable_sort(order.begin(), order.end(), [&](int x, int y) { return v[x] > v[y]; });
-  if (rule == "reference_lowest") std::reverse(order.begin(), order.end());
+  if (rule == "intended") {  // highest first
+    std::stable_sort(order.begin(), order.end(), [&](int x, int y) { return v[x] > v[y]; });
+    return order;
+  }
+  if (rule == "reference_softmax") {  // ascending, the last k' kept: reversed, the kept come first
+    std::stable_sort(order.begin(), order.end(), [&](int x, int y) { return v[x] < v[y]; });
+  } else {  // reference_lowest: descending, the last k' (lowest) kept
+    std::stable_sort(order.begin(), order.end(), [&](int x, int y) { return v[x] > v[y]; });
+  }
+  std::reverse(order.begin(), order.end());
   return order;
 }
 

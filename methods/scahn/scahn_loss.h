@@ -34,11 +34,14 @@ ScahnLossTerms scahn_loss(const std::vector<torch::Tensor>& out1, const std::vec
                           const torch::Tensor& other, const torch::Tensor& same, const torch::Tensor& codes1,
                           const torch::Tensor& codes2, const ScahnWeights& w);
 
-/// Bit ranking from the two attention matrices W_img, W_txt [4, k].
+/// Bit ranking from the two attention matrices W_img, W_txt [4, k]: the returned order's first k'
+/// bits are the code of k' bits.
 /// "intended": by Σ_l (W_img[l, j] + W_txt[l, j]), highest first (METHODS.md);
-/// "reference_softmax": the reference code sums a softmax over the stage axis, so every bit
-/// scores exactly 2 and a stable order keeps the first bits;
-/// "reference_lowest": the other reference version, which keeps the lowest-ranked bits first.
+/// "reference_softmax": the SCAHN repository's get_rank: softmax over the stage axis of each side,
+/// summed (so every bit scores 2 up to float32 rounding), sorted ascending, and the LAST k' bits
+/// kept; ties, and the rounding that decides the order, resolved as a stable sort would;
+/// "reference_lowest": torchcmh's version, a descending sort of the raw sums whose last k' bits,
+/// the lowest-scored, are kept.
 std::vector<int> scahn_bit_ranking(const torch::Tensor& w_image, const torch::Tensor& w_text, const std::string& rule);
 
 }  // namespace cmh::methods

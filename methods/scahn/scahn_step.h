@@ -4,14 +4,21 @@
 
 #include <torch/torch.h>
 
+#include <string>
+
 #include "methods/scahn/scahn_loss.h"
 #include "methods/scahn/scahn_nets.h"
 
 namespace cmh::methods {
 
-/// The reference augmentation, per picture, drawn from gen: with probability 0.8 a rotation by
-/// 90/180/270 (p 0.5), a horizontal flip (p 0.5), a vertical flip (p 0.5). x: [n, C, H, W].
-torch::Tensor scahn_augment(const torch::Tensor& x, torch::Generator& gen);
+/// Image augmentation per picture, drawn from gen (ScahnParams::augment): "reference": with
+/// probability 0.8, a 180° turn (p 0.5), a horizontal flip (p 0.5), a vertical flip (p 0.5);
+/// "all_rotations": a turn by 90, 180 or 270° in place of the 180° one. x: [n, C, H, W].
+torch::Tensor scahn_augment(const torch::Tensor& x, torch::Generator& gen, const std::string& rule = "reference");
+
+/// The reference's text augmentation, RandomErasure(fraction): in every row of text [n, T],
+/// int(fraction · T) positions drawn uniformly without replacement are set to 0.
+torch::Tensor scahn_erase_text(const torch::Tensor& text, double fraction, torch::Generator& gen);
 
 /// The rest of a step after the side's forward pass on the two batches stacked [b1; b2]: writes
 /// both batches' tanh(h) into `same`, computes scahn_loss against `other` and `same`, and takes one
