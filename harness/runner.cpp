@@ -16,6 +16,7 @@
 #include <map>
 #include <thread>
 
+#include "bit_scale.h"
 #include "common/error.h"
 #include "common/json.h"
 #include "data/dataset.h"
@@ -138,30 +139,6 @@ void collect(const std::string& dir, const eval::DirectionMetrics& m, std::vecto
   }
   i = 0;
   for (const auto& [n, v] : m.precision_at_n) curves.push_back({dir, "topn", i++, static_cast<double>(n), v});
-}
-
-// Bit-scalable methods: codes of k/2, k/4, … (down to 4) bits from the one k-bit model, keeping
-// the first bits of its ranking; each length's mAP is stored as map@bits=K and as a bitscale
-// curve (x = kept bits, y = mAP) whose first point is the full code.
-void bit_scale(const eval::CrossModalCodes& full, const std::vector<int>& ranking,
-               const std::map<std::string, eval::DirectionMetrics>& full_results, int threads,
-               std::vector<store::Metric>& metrics, std::vector<store::CurvePoint>& curves) {
-  std::map<std::string, int> index;
-  for (const auto& [dir, m] : full_results) curves.push_back({dir, "bitscale", index[dir]++, double(full.query_image.bits()), m.map});
-  for (int kept = full.query_image.bits() / 2; kept >= 4; kept /= 2) {
-    const std::vector<int> order(ranking.begin(), ranking.begin() + kept);
-    const auto qi = full.query_image.keep_bits(order), qt = full.query_text.keep_bits(order);
-    const auto di = full.database_image.keep_bits(order), dt = full.database_text.keep_bits(order);
-    const std::pair<std::string, double> maps[] = {
-        {"i2t", eval::mean_average_precision(qi, dt, full.query_labels, full.database_labels, threads)},
-        {"t2i", eval::mean_average_precision(qt, di, full.query_labels, full.database_labels, threads)},
-        {"i2i", eval::mean_average_precision(qi, di, full.query_labels, full.database_labels, threads)},
-        {"t2t", eval::mean_average_precision(qt, dt, full.query_labels, full.database_labels, threads)}};
-    for (const auto& [dir, v] : maps) {
-      metrics.push_back({dir, "map@bits=" + std::to_string(kept), v});
-      curves.push_back({dir, "bitscale", index[dir]++, double(kept), v});
-    }
-  }
 }
 
 // Claims on cells, so that two processes running the same cells of one database (two shells, two
@@ -412,7 +389,7 @@ RunSummary run_experiment(const Experiment& e, const RunOptions& opt) {
       for (const auto& [dir, m] : results) collect(dir, m, metrics, curves);
       const std::vector<int> ranking = method->bit_ranking();
       if (!ranking.empty()) {
-        bit_scale(codes, ranking, results, threads, metrics, curves);
+        bit_scale(codes, ranking, results, static_cast<uint64_t>(cell.seed), threads, metrics, curves);
         ctx.notes.push_back("bit-scalable codes: bits kept by the " + method->bit_ranking_name());
       }
       if (!ctx.notes.empty()) {
