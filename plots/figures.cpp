@@ -16,6 +16,7 @@
 
 #include <gnuplot-iostream.h>
 
+#include "harness/bit_scale.h"
 #include "store/store.h"
 
 namespace cmh::plots {
@@ -225,7 +226,7 @@ void bitscale_figures(const ResultSet& rs, CurveCache& cache, const std::string&
       for (const auto& dir : ordered_directions(dirs)) {
         Figure f;
         f.kind = "bitscale";
-        f.group = "Bit-scalable mAP (first k' bits of a k-bit model versus a model trained at k')";
+        f.group = "Bit-scalable mAP (first k' bits of a k-bit model versus random k' of its bits and a model trained at k')";
         f.id = "bitscale_" + slug(row) + "_" + slug(d) + "_" + dir;
         f.title = row + ": mAP versus bits kept, " + d + ", " + direction_label(dir);
         f.xlabel = "bits kept (k')";
@@ -251,8 +252,33 @@ void bitscale_figures(const ResultSet& rs, CurveCache& cache, const std::string&
           ++variant;
           s.x = a.x;
           s.y = a.y;
+          if (a.seeds > 1) {  // ± one SD over seeds: is the gap to the random bits beyond the noise?
+            s.err = a.err;
+            s.style = Series::Style::ErrorLines;
+          }
           for (double x : s.x) tics.insert(x);
+          // The same codes cut to random bits: what the ranking has to beat.
+          std::vector<std::vector<store::CurvePoint>> random_curves;
+          for (const RunInfo* r : rs.cell_runs(row, d, *b)) {
+            auto c = cache.get(*r, "bitscale_random", dir);
+            if (!c.empty()) random_curves.push_back(std::move(c));
+          }
+          Series random;
+          if (!random_curves.empty()) {
+            const Averaged ra = average(random_curves);
+            random.title = "random k' of its bits (mean of " + std::to_string(kBitScaleRandomDraws) + " draws)" +
+                           seeds_suffix(ra.seeds);
+            random.colour = s.colour;
+            random.dashed = true;
+            random.x = ra.x;
+            random.y = ra.y;
+            if (ra.seeds > 1) {
+              random.err = ra.err;
+              random.style = Series::Style::ErrorLines;
+            }
+          }
           f.series.push_back(std::move(s));
+          if (!random.x.empty()) f.series.push_back(std::move(random));
         }
         Series direct;
         direct.title = "trained at k' bits";

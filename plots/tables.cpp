@@ -9,6 +9,7 @@
 #include <set>
 
 #include "csv.h"
+#include "harness/bit_scale.h"
 #include "store/store.h"
 
 namespace cmh::plots {
@@ -210,7 +211,7 @@ std::vector<Table> bitscale_tables(const ResultSet& rs, const store::Store& db, 
   std::vector<Table> out;
   for (const auto& row : rs.rows) {
     // (direction, dataset, trained bits, kept bits) → values over seeds
-    std::map<std::tuple<std::string, std::string, int, int>, std::vector<double>> scaled;
+    std::map<std::tuple<std::string, std::string, int, int>, std::vector<double>> scaled, random_scaled;
     std::map<std::tuple<std::string, std::string, int>, std::vector<const RunInfo*>> sources;
     for (const auto& r : rs.runs) {
       if (r.row != row || r.status != "done") continue;
@@ -219,6 +220,8 @@ std::vector<Table> bitscale_tables(const ResultSet& rs, const store::Store& db, 
         auto& v = sources[{p.direction, r.dataset, r.bits}];
         if (std::find(v.begin(), v.end(), &r) == v.end()) v.push_back(&r);
       }
+      for (const auto& p : db.curves(r.id, "bitscale_random"))
+        random_scaled[{p.direction, r.dataset, r.bits, static_cast<int>(std::lround(p.x))}].push_back(p.y);
     }
     if (scaled.empty()) continue;
     std::set<std::string> dirs;
@@ -266,21 +269,32 @@ std::vector<Table> bitscale_tables(const ResultSet& rs, const store::Store& db, 
       };
       // Rows: each trained length (longest first, as the paper lists them), then the models
       // trained directly at each kept length.
+      bool any_random = false;
       for (auto it = trained_all.rbegin(); it != trained_all.rend(); ++it) {
         const int k = *it;
+        auto row_of = [&](const std::map<std::tuple<std::string, std::string, int, int>, std::vector<double>>& values) {
+          std::vector<TableCell> cells;
+          for (const auto& g : t.groups)
+            for (int kept : g.columns) {
+              TableCell c;
+              auto v = values.find({dir, g.dataset, k, kept});
+              auto src = sources.find({dir, g.dataset, k});
+              c.stat = stat_of(v == values.end() ? std::vector<double>{} : v->second,
+                               src == sources.end() ? std::vector<const RunInfo*>{} : src->second);
+              for (const RunInfo* r : c.stat.runs) t.runs.push_back(r);
+              cells.push_back(std::move(c));
+            }
+          return cells;
+        };
         t.rows.push_back("first k' bits of the " + std::to_string(k) + "-bit model");
-        std::vector<TableCell> cells;
-        for (const auto& g : t.groups)
-          for (int kept : g.columns) {
-            TableCell c;
-            auto v = scaled.find({dir, g.dataset, k, kept});
-            auto src = sources.find({dir, g.dataset, k});
-            c.stat = stat_of(v == scaled.end() ? std::vector<double>{} : v->second,
-                             src == sources.end() ? std::vector<const RunInfo*>{} : src->second);
-            for (const RunInfo* r : c.stat.runs) t.runs.push_back(r);
-            cells.push_back(std::move(c));
-          }
-        t.cells.push_back(std::move(cells));
+        t.cells.push_back(row_of(scaled));
+        bool has_random = false;
+        for (const auto& [key, v] : random_scaled) has_random |= std::get<0>(key) == dir && std::get<2>(key) == k;
+        if (has_random) {
+          any_random = true;
+          t.rows.push_back("random k' of the " + std::to_string(k) + "-bit model's bits");
+          t.cells.push_back(row_of(random_scaled));
+        }
       }
       t.rows.push_back("trained at k' bits");
       std::vector<TableCell> direct;
@@ -295,6 +309,10 @@ std::vector<Table> bitscale_tables(const ResultSet& rs, const store::Store& db, 
       mark_best(t);
       t.notes.push_back("Rows “first k' bits”: one model trained at k bits, evaluated on its k' highest-ranked bits "
                         "(stored bitscale curves); row “trained at k' bits”: a separate model per length (— when none ran).");
+      if (any_random)
+        t.notes.push_back("Rows “random k' of the k-bit model's bits”: the same codes cut to k' bits drawn at random, "
+                          "the mean of " + std::to_string(kBitScaleRandomDraws) + " draws per run: the ranking is worth "
+                          "something only where its row lies above this one by more than the spread over seeds.");
       t.notes.push_back("Bold: best value of its column.");
       t.provenance = provenance_of(t.runs, generated);
       out.push_back(std::move(t));
