@@ -10,9 +10,14 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <algorithm>
 #include <filesystem>
+#include <random>
 #include <thread>
 
+#include "data/declaration.h"
+#include "eval/metrics.h"
+#include "experiment.h"
 #include "harness_test_util.h"
 #include "sqlite_query.h"
 #include "test_util.h"
@@ -41,9 +46,33 @@ TEST_CASE("a two-method × two-length grid runs end to end into the store", "[ha
     CHECK(x >= 0.0);
     CHECK(x <= 1.0);
   }
-  // CCA beats chance clearly on the synthetic set (random codes score about the label density).
-  for (const auto& v : query(db, "select value from metrics where name='map' and direction in ('i2t','t2i')"))
-    CHECK(std::stod(v) > 0.45);
+  // CCA beats chance clearly: chance is the mAP of random codes on this split's own labels,
+  // computed here (10 draws per length: 0.537 at 8 bits, 0.539 at 16, SD about 0.002), and every
+  // cross-modal mAP must clear the highest draw by 0.01, five SDs of chance (CCA, closed form,
+  // measures 0.554–0.610 here: the lowest is the strong-ridge entry at 8 bits).
+  const auto experiment = cmh::load_experiment(dir / "e.toml");
+  const auto& decl = experiment.datasets.front().declaration;
+  const auto data = cmh::data::load_dataset(decl);
+  const auto split = cmh::data::make_split(data, decl);
+  const auto labels = cmh::eval::PackedBits::labels(data.labels.data(), data.n, static_cast<int>(data.num_labels));
+  const auto ql = labels.select(split.query), dl = labels.select(split.database);
+  std::mt19937 rng(11);
+  for (int bits : {8, 16}) {
+    double chance = 0;
+    for (int draw = 0; draw < 10; ++draw) {
+      auto codes = [&](size_t n) {
+        std::vector<float> v(n * static_cast<size_t>(bits));
+        for (auto& x : v) x = (rng() & 1) ? 1.f : -1.f;
+        return cmh::eval::PackedBits::from_real(v.data(), n, bits);
+      };
+      chance = std::max(chance, cmh::eval::mean_average_precision(codes(ql.size()), codes(dl.size()), ql, dl, 1));
+    }
+    for (const auto& v : query(db, "select m.value from metrics m join runs r on r.id = m.run_id where m.name='map' and "
+                                   "m.direction in ('i2t','t2i') and r.bits=" + std::to_string(bits))) {
+      INFO(bits << " bits: mAP " << v << ", highest of 10 random draws " << chance);
+      CHECK(std::stod(v) > chance + 0.01);
+    }
+  }
   CHECK(query(db, "select count(*) from curves where kind='pr'").front() != "0");
   CHECK(query(db, "select count(*) from curves where kind='topn'").front() != "0");
   CHECK(query(db, "select count(*) from runs where code_revision='' or library_versions_json not like '%libtorch%'") ==
