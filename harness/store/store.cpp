@@ -377,23 +377,50 @@ std::string format_value(double v) {
 
 /// "" when the two metric lists (each sorted by direction, name) agree; otherwise the first
 /// difference, e.g. "i2t/map: here 0.71, other 0.72".
-std::string first_difference(const std::vector<Metric>& here, const std::vector<Metric>& other) {
+// The first difference between two lists sorted by key(), or "": an entry on one side only, or
+// a value that differs (NaN equals NaN). `label` names an entry, `values` gives its numbers.
+template <class T, class Key, class Values, class Label>
+std::string first_difference_of(const std::vector<T>& here, const std::vector<T>& other, Key key, Values values,
+                                Label label) {
+  auto show = [](const std::vector<double>& v) {
+    std::string out;
+    for (double x : v) out += (out.empty() ? "" : " ") + format_value(x);
+    return out;
+  };
   size_t i = 0, j = 0;
-  auto label = [](const Metric& m) { return m.direction + "/" + m.name; };
   while (i < here.size() || j < other.size()) {
-    if (j == other.size() || (i < here.size() && std::tie(here[i].direction, here[i].name) <
-                                                     std::tie(other[j].direction, other[j].name)))
-      return label(here[i]) + ": here " + format_value(here[i].value) + ", absent in other";
-    if (i == here.size() ||
-        std::tie(other[j].direction, other[j].name) < std::tie(here[i].direction, here[i].name))
-      return label(other[j]) + ": absent here, other " + format_value(other[j].value);
-    if (!same_value(here[i].value, other[j].value))
-      return label(here[i]) + ": here " + format_value(here[i].value) + ", other " +
-             format_value(other[j].value);
+    if (j == other.size() || (i < here.size() && key(here[i]) < key(other[j])))
+      return label(here[i]) + ": here " + show(values(here[i])) + ", absent in other";
+    if (i == here.size() || key(other[j]) < key(here[i]))
+      return label(other[j]) + ": absent here, other " + show(values(other[j]));
+    const auto a = values(here[i]), b = values(other[j]);
+    for (size_t v = 0; v < a.size(); ++v)
+      if (!same_value(a[v], b[v])) return label(here[i]) + ": here " + show(a) + ", other " + show(b);
     ++i;
     ++j;
   }
   return "";
+}
+
+// What `merge` compares of two finished runs of one cell: every metric, every curve point and
+// every epoch value (two runs whose mAPs agree but whose curves or training logs differ are not
+// the same run).
+std::string first_difference(const Store& a, int64_t a_id, const std::vector<Metric>& metrics,
+                             const std::vector<CurvePoint>& curves, const std::vector<EpochValue>& epochs) {
+  std::string diff = first_difference_of(
+      a.metrics(a_id), metrics, [](const Metric& m) { return std::tie(m.direction, m.name); },
+      [](const Metric& m) { return std::vector<double>{m.value}; },
+      [](const Metric& m) { return "metric " + m.direction + "/" + m.name; });
+  if (!diff.empty()) return diff;
+  diff = first_difference_of(
+      a.curves(a_id, ""), curves, [](const CurvePoint& c) { return std::tie(c.direction, c.kind, c.index); },
+      [](const CurvePoint& c) { return std::vector<double>{c.x, c.y}; },
+      [](const CurvePoint& c) { return "curve " + c.direction + "/" + c.kind + " point " + std::to_string(c.index); });
+  if (!diff.empty()) return diff;
+  return first_difference_of(
+      a.epochs(a_id), epochs, [](const EpochValue& e) { return std::tie(e.epoch, e.term); },
+      [](const EpochValue& e) { return std::vector<double>{e.value}; },
+      [](const EpochValue& e) { return "epoch " + std::to_string(e.epoch) + " " + e.term; });
 }
 
 /// `name` for sqlite3_open_v2 (a path, or a URI with SQLITE_OPEN_URI); `path` for messages.
@@ -702,7 +729,7 @@ Store::MergeReport Store::merge_from(const Store& other) {
       const std::string here_status = present ? find.text(1) : "";
       find.reset();
       if (present && here_status == "done") {
-        const std::string diff = first_difference(metrics(here_id), in.metrics);
+        const std::string diff = first_difference(*this, here_id, in.metrics, in.curves, in.epochs);
         if (diff.empty())
           ++report.identical;
         else
