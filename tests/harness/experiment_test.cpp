@@ -26,6 +26,10 @@ TEST_CASE("an experiment expands into method × bits × seed cells with stable k
   const auto again = expand_cells(parse_experiment(test::tiny_experiment("t", "[8, 16]", "[1, 2]"), "t.toml", "."));
   CHECK(again[3].key == cells[3].key);
   CHECK(cells[0].key != cells[4].key);
+  // Keys must not move between builds, machines or releases: results/reference/*.csv and every
+  // user's store find their cells by key. Pinned literally (a change here re-runs every grid).
+  INFO(cells[0].description_json);
+  CHECK(cells[0].key == "890965bbed72dea4");
 }
 
 TEST_CASE("cell filters: --only and --shard", "[harness]") {
