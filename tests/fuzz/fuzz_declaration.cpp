@@ -2,6 +2,6 @@
 #include "targets.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  cmh::fuzz::declaration_one(data, size);
+  (void)cmh::fuzz::declaration_one(data, size);
   return 0;
 }

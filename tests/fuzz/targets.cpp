@@ -38,13 +38,15 @@ const std::string& scratch_dir() {
   return dir;
 }
 
-void experiment_one(const uint8_t* data, size_t size) {
+Outcome experiment_one(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
   try {
     const Experiment e = parse_experiment(text, "<fuzz>", scratch_dir());
     (void)expand_cells(e);
   } catch (const InputError&) {
+    return Outcome::kRefused;
   }
+  return Outcome::kAccepted;
 }
 
 namespace {
@@ -53,7 +55,7 @@ bool inside_scratch(const std::string& path) { return path.rfind(scratch_dir() +
 
 }  // namespace
 
-void declaration_one(const uint8_t* data, size_t size) {
+Outcome declaration_one(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
   try {
     data::DeclarationContext ctx;
@@ -62,20 +64,23 @@ void declaration_one(const uint8_t* data, size_t size) {
     const data::DatasetDeclaration d = data::parse_declaration_string(text, ctx);
     // Load only small files we wrote: never a synthetic set (its size is the input's to choose)
     // nor a file elsewhere on the machine.
-    if (d.synthetic || d.synthetic_images || !d.labels || !d.text) return;
+    if (d.synthetic || d.synthetic_images || !d.labels || !d.text) return Outcome::kAccepted;
     bool ours = inside_scratch(d.labels->file) && inside_scratch(d.text->file) &&
                 (!d.image || inside_scratch(d.image->file));
     if (d.split)
       for (const auto* f : {&d.split->query_file, &d.split->train_file, &d.split->database_file})
         if (*f) ours = ours && inside_scratch((*f)->file);
-    if (!ours) return;
+    if (!ours) return Outcome::kAccepted;
     const data::Dataset ds = data::load_dataset(d);
     (void)data::make_split(ds, d);
   } catch (const InputError&) {
+    return Outcome::kRefused;
   }
+  return Outcome::kAccepted;
 }
 
-void mat_one(const uint8_t* data, size_t size) {
+Outcome mat_one(const uint8_t* data, size_t size) {
+  Outcome outcome = Outcome::kAccepted;
   const std::string path = scratch_dir() + "/fuzz.mat";
   {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -88,9 +93,11 @@ void mat_one(const uint8_t* data, size_t size) {
         (void)r.read_double(v.name);
         if (v.cls == io::MatClass::kUInt8) (void)r.read_uint8(v.name);
       } catch (const InputError&) {
+        outcome = Outcome::kRefused;
       }
     }
   } catch (const InputError&) {
+    outcome = Outcome::kRefused;
   }
   try {
     data::DeclarationContext ctx;
@@ -104,7 +111,9 @@ void mat_one(const uint8_t* data, size_t size) {
     const data::Dataset ds = data::load_dataset(d);
     (void)data::make_split(ds, d);
   } catch (const InputError&) {
+    outcome = Outcome::kRefused;
   }
+  return outcome;
 }
 
 }  // namespace cmh::fuzz

@@ -1,6 +1,7 @@
 // Replays the fuzzers' seed corpora and every input a fuzzer ever crashed on
 // (tests/fuzz/regressions/<target>/, one file per crash, named after the bug) through the same
-// target bodies, in the ordinary build: each must end normally or with a cmh::InputError.
+// target bodies, in the ordinary build: nothing may escape but a cmh::InputError, and every
+// regression input must be refused with one.
 #include <catch2/catch.hpp>
 #include <filesystem>
 
@@ -21,17 +22,31 @@ std::vector<fs::path> inputs(const std::string& kind, const std::string& target)
   return out;
 }
 
-void replay(const std::string& target, void (*one)(const uint8_t*, size_t)) {
-  size_t seeds = 0;
+using cmh::fuzz::Outcome;
+
+// The seed corpus may hold valid and invalid inputs, but must reach the accepting path at least
+// once (else the target tests only its refusals); every regression input was malformed and must
+// now be refused with an InputError: a crash fixed by accepting the input would be a new bug.
+void replay(const std::string& target, Outcome (*one)(const uint8_t*, size_t)) {
+  size_t seeds = 0, accepted_seeds = 0, regressions = 0;
   for (const char* kind : {"corpus", "regressions"}) {
     for (const auto& p : inputs(kind, target)) {
       const std::string bytes = cmh::test::read_file(p.string());
       INFO(p.string());
-      CHECK_NOTHROW(one(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
-      seeds += std::string(kind) == "corpus";
+      Outcome outcome = Outcome::kAccepted;
+      CHECK_NOTHROW(outcome = one(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+      if (std::string(kind) == "corpus") {
+        ++seeds;
+        accepted_seeds += outcome == Outcome::kAccepted;
+      } else {
+        ++regressions;
+        CHECK(outcome == Outcome::kRefused);
+      }
     }
   }
   CHECK(seeds > 0);  // the committed seed corpus is there
+  CHECK(accepted_seeds > 0);
+  INFO(regressions << " regression inputs");
 }
 
 }  // namespace
