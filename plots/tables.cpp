@@ -309,6 +309,34 @@ std::vector<Table> bitscale_tables(const ResultSet& rs, const store::Store& db, 
       mark_best(t);
       t.notes.push_back("Rows “first k' bits”: one model trained at k bits, evaluated on its k' highest-ranked bits "
                         "(stored bitscale curves); row “trained at k' bits”: a separate model per length (— when none ran).");
+      // SCAHN logs how far its attention scores moved from their random initialisation (rank
+      // correlation, last epoch): near 1, the ranking is the initialisation's.
+      std::vector<double> corr;
+      std::set<int64_t> seen_runs;
+      for (const RunInfo* r : t.runs) {
+        if (!seen_runs.insert(r->id).second) continue;
+        double last = NAN;
+        int last_epoch = -1;
+        for (const auto& e : db.epochs(r->id))
+          if (e.term == "attention_rank_corr" && e.epoch > last_epoch) {
+            last_epoch = e.epoch;
+            last = e.value;
+          }
+        if (std::isfinite(last)) corr.push_back(last);
+      }
+      if (!corr.empty()) {
+        double sum = 0;
+        for (double c : corr) sum += c;
+        const double mean = sum / static_cast<double>(corr.size());
+        char buf[96];
+        std::snprintf(buf, sizeof buf, "%.2f (%.2f to %.2f) over %zu runs", mean,
+                      *std::min_element(corr.begin(), corr.end()), *std::max_element(corr.begin(), corr.end()), corr.size());
+        t.notes.push_back(std::string("After training, the attention scores that rank the bits keep a rank correlation of ") + buf +
+                          " with their random initialisation" +
+                          (mean > 0.5 ? ": the ranking is still mostly the initialisation's (too few epochs for the attention "
+                                        "to learn which bits matter), so ranked bits cannot be expected to beat random ones here."
+                                      : "."));
+      }
       if (any_random)
         t.notes.push_back("Rows “random k' of the k-bit model's bits”: the same codes cut to k' bits drawn at random, "
                           "the mean of " + std::to_string(kBitScaleRandomDraws) + " draws per run: the ranking is worth "
