@@ -102,8 +102,8 @@ void BM_scahn_text_step(benchmark::State& state) {
   auto step = [&] {
     auto perm = torch::randperm(kTrain, gen, torch::kLong);
     auto b1 = perm.narrow(0, 0, kBatch), b2 = perm.narrow(0, kBatch, kBatch);
-    cmh::methods::scahn_step(net->forward(text.index({perm.narrow(0, 0, 2 * kBatch)})), b1, b2, b.labels, b.F, b.G,
-                             b.B, kWeights, opt);
+    const auto batch = cmh::methods::scahn_erase_text(text.index({perm.narrow(0, 0, 2 * kBatch)}), 0.2, gen);
+    cmh::methods::scahn_step(net->forward(batch), b1, b2, b.labels, b.F, b.G, b.B, kWeights, opt);
   };
   warm_up(step);
   for (auto _ : state) step();

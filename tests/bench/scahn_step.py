@@ -111,29 +111,45 @@ class ImageNet(nn.Module):
         return stages, self.fusion(stages)
 
 
-class Residual(nn.Module):
-    def __init__(self, inp, out, kernel):
+class TextAxisConv(nn.Module):  # Conv2d(c -> out, (T, 1)) without bias, as one matrix product
+    def __init__(self, inp, out, t):
         super().__init__()
-        self.body = nn.Sequential(nn.Conv2d(inp, out, (1, 3), padding=(0, 1)), nn.BatchNorm2d(out), nn.ReLU(),
-                                  nn.Conv2d(out, out, kernel), nn.BatchNorm2d(out))
-        self.shortcut = nn.Sequential(nn.Conv2d(inp, out, kernel), nn.BatchNorm2d(out))
+        self.weight = nn.Parameter(torch.empty(out, inp, t, 1))
+
+    def forward(self, x):
+        n, w = x.shape[0], x.shape[3]
+        return torch.matmul(self.weight.view(self.weight.shape[0], -1), x.contiguous().view(n, -1, w)).unsqueeze(2)
+
+
+class Residual(nn.Module):  # no biases; the first block's shortcut on one channel: TextAxisConv
+    def __init__(self, inp, out, kernel, t=0):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(inp, out, (1, 3), padding=(0, 1), bias=False), nn.BatchNorm2d(out),
+                                  nn.ReLU(), nn.Conv2d(out, out, kernel, bias=False), nn.BatchNorm2d(out))
+        first = TextAxisConv(inp, out, t) if t and inp == 1 else nn.Conv2d(inp, out, kernel, bias=False)
+        self.shortcut = nn.Sequential(first, nn.BatchNorm2d(out))
 
     def forward(self, x):
         return torch.relu(self.body(x) + self.shortcut(x))
 
 
 class TextNet(nn.Module):
-    def __init__(self, t, bits):
+    def __init__(self, t, bits, c=64, head=256):
         super().__init__()
         self.t = t
         self.pools = [min(5 * p, t) for p in (10, 6, 3, 2, 1)]
         self.scale_convs = nn.ModuleList([nn.Conv2d(1, 1, 1) for _ in self.pools])
-        self.blocks = nn.ModuleList([Residual(1, 64, (t, 1)), Residual(64, 128, (1, 3)), Residual(128, 256, (1, 3)),
-                                     Residual(256, 512, (1, 2))])
+        self.blocks = nn.ModuleList([Residual(1, c, (t, 1), t), Residual(c, 2 * c, (1, 3)),
+                                     Residual(2 * c, 4 * c, (1, 3)), Residual(4 * c, 8 * c, (1, 2))])
         self.heads = nn.ModuleList([
-            nn.Sequential(nn.Conv2d(c, 256, (1, w), stride=(1, w)), nn.ReLU(),
-                          nn.LocalResponseNorm(2, alpha=1e-4, beta=0.75, k=1.0), nn.Conv2d(256, bits, 1), nn.Tanh())
-            for c, w in ((64, 6), (128, 4), (256, 2), (512, 1))])
+            nn.Sequential(nn.Conv2d(ch, head, (1, w), stride=(1, w)), nn.ReLU(),
+                          nn.LocalResponseNorm(2, alpha=1e-4, beta=0.75, k=1.0), nn.Conv2d(head, bits, 1), nn.Tanh())
+            for ch, w in ((c, 6), (2 * c, 4), (4 * c, 2), (8 * c, 1))])
+        for m in self.modules():  # the reference's initialisation
+            if isinstance(m, (nn.Conv2d, TextAxisConv)):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+                if getattr(m, "bias", None) is not None:
+                    nn.init.zeros_(m.bias)
         self.fusion = Fusion(bits)
 
     def forward(self, text):
@@ -159,20 +175,27 @@ def image_batch(pixels, items):  # uint8 NCHW → float in [0, 1] → ImageNet n
     return (pixels[items].float().div_(255.0) - MEAN) / STD
 
 
-def augment(x, gen):
+def augment(x, gen):  # the reference's views: original, h-flip, v-flip, 180 degrees
     u = torch.rand(x.shape[0], 5, generator=gen).tolist()
     out = []
     for i, v in enumerate(u):
         p = x[i]
         if v[0] < 0.8:
             if v[1] < 0.5:
-                p = torch.rot90(p, 1 + int(v[2] * 3.0) % 3, [1, 2])
+                p = torch.flip(p, [1, 2])
             if v[3] < 0.5:
                 p = torch.flip(p, [2])
             if v[4] < 0.5:
                 p = torch.flip(p, [1])
         out.append(p)
     return torch.stack(out)
+
+
+def erase_text(text, gen, fraction=0.2):  # RandomErasure(0.2): int(0.2 T) positions of each row zeroed
+    erased = int(text.shape[1] * fraction)
+    keys = torch.rand(text.shape, generator=gen, dtype=torch.float64)
+    order = torch.sort(keys, dim=1, stable=True).indices
+    return text.scatter(1, order[:, :erased], 0.0)
 
 
 def side_step(stages, fused, b1, b2, labels, other, same, codes, opt):
@@ -249,7 +272,7 @@ def main():
         def step():
             perm = torch.randperm(TRAIN, generator=gen)
             b1, b2, both = perm[:BATCH], perm[BATCH:2 * BATCH], perm[:2 * BATCH]
-            stages, fused = net(text[both])
+            stages, fused = net(erase_text(text[both], gen))
             side_step(stages, fused, b1, b2, labels, Fb, Gb, Bb, opt)
         return step
 
