@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "bit_scale.h"
+#include "epoch_log.h"
 #include "common/error.h"
 #include "common/json.h"
 #include "data/dataset.h"
@@ -320,12 +321,16 @@ RunSummary run_experiment(const Experiment& e, const RunOptions& opt) {
         ctx.notes.push_back(cell.method->method + " computes on the CPU; device " + device + " is not used by it");
       ctx.threads = threads;
       ctx.params = cell.method->params;
+      std::filesystem::create_directories(checkpoint_dir);
+      // The epochs logged before an interruption travel with the checkpoint.
+      const std::string epoch_log = checkpoint_dir + "/epochs.tsv";
+      epochs = read_epoch_log(epoch_log);
       ctx.on_epoch = [&](const EpochLog& log) {
-        for (const auto& [k, v] : log.values) epochs.push_back({log.epoch, k, v});
+        record_epoch(epochs, log.epoch, log.values);
+        write_epoch_log(epoch_log, epochs);
         progress.epoch(log);
       };
       ctx.stop_requested = [] { return g_stop.load(); };
-      std::filesystem::create_directories(checkpoint_dir);
       ctx.checkpoint_dir = checkpoint_dir;
       auto method = info.create();
 
