@@ -168,8 +168,11 @@ TEST_CASE("SIGKILL at 24 seeded random moments: consistent store, the re-run com
   CHECK(all_metrics(db) == expected);
 }
 
-TEST_CASE("SIGINT stops after the current checkpoint with exit 130, the re-run resumes from it",
+TEST_CASE("SIGINT or SIGTERM (a Slurm requeue) stops a deep cell after its checkpoint with exit 130 and the re-run "
+          "resumes to end as an uninterrupted run",
           "[hardening][interrupt]") {
+  const int signal_sent = GENERATE(SIGINT, SIGTERM);
+  INFO((signal_sent == SIGINT ? "SIGINT" : "SIGTERM"));
   TempDir dir;
   // One MLSPH cell at 6 short epochs: a checkpoint after each.
   write_text(dir / "e.toml", grid_experiment("int", "[16]", "[1]",
@@ -182,7 +185,7 @@ TEST_CASE("SIGINT stops after the current checkpoint with exit 130, the re-run r
   const auto deadline = Clock::now() + std::chrono::seconds(120);
   while (Clock::now() < deadline && read_file(log).find("epoch 1/6") == std::string::npos)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  kill(child, SIGINT);
+  kill(child, signal_sent);
   int sig = 0;
   const int code = wait_exit(child, &sig);
   const std::string first = read_file(log);
@@ -197,12 +200,35 @@ TEST_CASE("SIGINT stops after the current checkpoint with exit 130, the re-run r
   const auto key = query(db, "select cell_key from runs");
   REQUIRE(key.size() == 1);
   CHECK(std::filesystem::exists(db + ".ckpt/" + key.front()));
+  // The epoch at which it stopped (the one the signal fell in).
+  const auto stopped_at = first.find("stopped after epoch ");
+  REQUIRE(stopped_at != std::string::npos);
+  const int stop_epoch = std::atoi(first.c_str() + stopped_at + std::string("stopped after epoch ").size());
+  REQUIRE(stop_epoch >= 1);
+  REQUIRE(stop_epoch < 6);
 
   const auto again = cmhbench("run " + exp + " --db " + db);
   INFO(again.err);
   CHECK(again.exit_code == 0);
   CHECK(query(db, "select status from runs") == std::vector<std::string>{"done"});
-  CHECK(count(db, "select count(*) from runs where protocol_json like '%resumed from the checkpoint after epoch%'") == 1);
-  CHECK(count(db, "select count(*) from metrics") > 0);
+  CHECK(count(db, "select count(*) from runs where protocol_json like '%resumed from the checkpoint after epoch " +
+                      std::to_string(stop_epoch) + "%'") == 1);
+  // The re-run trained only the remaining epochs: it printed epochs stop+1 … 6 and no earlier one.
+  for (int e = 1; e <= 6; ++e) {
+    const bool printed = again.err.find("epoch " + std::to_string(e) + "/6") != std::string::npos ||
+                         again.out.find("epoch " + std::to_string(e) + "/6") != std::string::npos;
+    INFO("epoch " << e);
+    CHECK(printed == (e > stop_epoch));
+  }
   CHECK_FALSE(std::filesystem::exists(db + ".ckpt/" + key.front()));
+
+  // And it ends where an uninterrupted run ends: the same metrics, and the same training log for
+  // all six epochs (the epochs before the interruption travel with the checkpoint).
+  const std::string whole = dir / "whole.sqlite";
+  REQUIRE(cmhbench("run " + exp + " --db " + whole).exit_code == 0);
+  CHECK(count(db, "select count(*) from metrics") > 0);
+  CHECK(all_metrics(db) == all_metrics(whole));
+  const std::string epochs_sql = "select printf('%d %s %.17g', epoch, term, value) from epochs order by epoch, term";
+  CHECK(query(db, "select count(distinct epoch) from epochs") == std::vector<std::string>{"6"});
+  CHECK(query(db, epochs_sql) == query(whole, epochs_sql));
 }

@@ -141,31 +141,51 @@ inline bool same_codes(const eval::PackedBits& a, const eval::PackedBits& b) {
 }
 
 /// The same seed twice gives identical query codes in both modalities; training stopped after
-/// `stop_after` epochs (Interrupted, checkpoint saved) and run again resumes to the
-/// uninterrupted codes. `params` should hold more epochs than `stop_after`.
+/// `stop_after` epochs (Interrupted, checkpoint saved) and run again resumes: it trains exactly
+/// the remaining epochs (a resume that ignored its checkpoint would train them all and, with the
+/// same seed, reach the same codes, so the epochs are counted) and ends at the uninterrupted
+/// codes. `params` should hold more epochs than `stop_after`.
 inline void check_same_seed_and_resume(const MethodInfo& info, const SmallTask& task, const ParamMap& params,
                                        int bits, int stop_after, const std::string& device = "cpu") {
-  auto run = [&](const std::string& checkpoint_dir, int stop) {
+  struct Outcome {
+    eval::PackedBits image, text;
+    std::vector<int> epochs;  ///< the epoch numbers trained by this call
+    std::vector<std::string> notes;
+  };
+  auto run = [&](const std::string& checkpoint_dir, int stop, Outcome& out) {
     auto ctx = context(info, bits, 7, params);
     ctx.device = device;
     ctx.checkpoint_dir = checkpoint_dir;
-    int epochs_seen = 0;
-    ctx.on_epoch = [&](const EpochLog&) { ++epochs_seen; };
-    ctx.stop_requested = [&] { return stop > 0 && epochs_seen >= stop; };
+    out.epochs.clear();
+    ctx.on_epoch = [&](const EpochLog& log) { out.epochs.push_back(log.epoch); };
+    ctx.stop_requested = [&] { return stop > 0 && static_cast<int>(out.epochs.size()) >= stop; };
     auto m = info.create();
     m->fit(task.data, task.train, ctx);
-    return std::make_pair(m->encode_image(task.data, task.query), m->encode_text(task.data, task.query));
+    out.image = m->encode_image(task.data, task.query);
+    out.text = m->encode_text(task.data, task.query);
+    out.notes = ctx.notes;
   };
-  const auto a = run("", 0);
-  const auto b = run("", 0);
-  CHECK(same_codes(a.first, b.first));
-  CHECK(same_codes(a.second, b.second));
+  Outcome a, b;
+  run("", 0, a);
+  run("", 0, b);
+  CHECK(same_codes(a.image, b.image));
+  CHECK(same_codes(a.text, b.text));
+  const int total = static_cast<int>(a.epochs.size());
+  REQUIRE(total > stop_after);
 
   TempDir dir;
-  CHECK_THROWS_AS(run(dir.path.string(), stop_after), Interrupted);  // checkpoint saved at the stop
-  const auto resumed = run(dir.path.string(), 0);                    // the remaining epochs
-  CHECK(same_codes(a.first, resumed.first));
-  CHECK(same_codes(a.second, resumed.second));
+  Outcome stopped, resumed;
+  CHECK_THROWS_AS(run(dir.path.string(), stop_after, stopped), Interrupted);  // checkpoint saved at the stop
+  CHECK(static_cast<int>(stopped.epochs.size()) == stop_after);
+  run(dir.path.string(), 0, resumed);  // the remaining epochs
+  std::vector<int> remaining;
+  for (int e = stop_after + 1; e <= total; ++e) remaining.push_back(e);
+  CHECK(resumed.epochs == remaining);
+  bool noted = false;
+  for (const auto& n : resumed.notes) noted |= n.find("resumed from the checkpoint after epoch " + std::to_string(stop_after)) != std::string::npos;
+  CHECK(noted);
+  CHECK(same_codes(a.image, resumed.image));
+  CHECK(same_codes(a.text, resumed.text));
 }
 
 }  // namespace cmh::test
