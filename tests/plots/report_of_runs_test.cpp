@@ -1,0 +1,134 @@
+// `cmhbench report` on a database the runner wrote (not a crafted one): every number in a table
+// and every point in a figure's data file equals what the store holds for its method, length and
+// direction, averaged over seeds as the report says (a swapped direction, a curve of the wrong
+// cell or a wrong mean would fail here).
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "harness/harness_test_util.h"
+#include "plots/csv.h"
+#include "sqlite_query.h"
+#include "test_util.h"
+
+namespace {
+
+const std::string kExe = CMHBENCH_EXE;
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A figure's .dat file: series title → rows of numbers.
+std::map<std::string, std::vector<std::vector<double>>> read_dat(const std::string& path) {
+  std::map<std::string, std::vector<std::vector<double>>> out;
+  std::istringstream in(slurp(path));
+  std::string line, title;
+  while (std::getline(in, line)) {
+    if (line.rfind("# index ", 0) == 0) {
+      title = line.substr(line.find(": ") + 2);
+      out[title];
+      continue;
+    }
+    if (line.empty() || line[0] == '#' || title.empty()) continue;
+    std::istringstream fields(line);
+    std::vector<double> row;
+    for (double v; fields >> v;) row.push_back(v);
+    out[title].push_back(row);
+  }
+  return out;
+}
+
+// Mean over the runs (seeds) of `method` at `bits` of the stored value of `sql_value` (one row
+// per run, grouped by the expression `by`), as {by → mean}.
+std::map<std::string, double> stored_means(const std::string& db, const std::string& select_by_and_value) {
+  std::map<std::string, std::pair<double, int>> acc;
+  for (const auto& row : cmh::test::query(db, select_by_and_value)) {
+    const auto tab = row.find('\t');
+    auto& [sum, n] = acc[row.substr(0, tab)];
+    sum += std::stod(row.substr(tab + 1));
+    ++n;
+  }
+  std::map<std::string, double> out;
+  for (const auto& [k, v] : acc) out[k] = v.first / v.second;
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a report of a runner's database: tables and figure data equal the stored values", "[plots][report]") {
+  cmh::test::TempDir dir;
+  // Two seeded methods (SePH draws its training subset from the seed) × two lengths × two seeds.
+  cmh::test::write_file(dir / "e.toml", "name = \"r\"\nbits = [8, 16]\nseeds = [1, 2]\nthreads = 1\n" +
+                                             std::string(cmh::test::kTinyDataset) +
+                                             "[[methods]]\nname = \"cca\"\n[[methods]]\nname = \"seph-rnd\"\n");
+  const std::string db = dir / "r.sqlite", out = dir / "report";
+  const auto run = cmh::test::run_command(kExe + " run " + (dir / "e.toml") + " --db " + db);
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  const auto rep = cmh::test::run_command(kExe + " report " + db + " --out " + out);
+  INFO(rep.output);
+  REQUIRE(rep.exit_code == 0);
+
+  const std::map<std::string, std::string> display = {{"cca", "CCA"}, {"seph-rnd", "SePH-rnd"}};
+  for (const char* dir_name : {"i2t", "t2i"}) {
+    const std::string d = dir_name;
+    INFO("direction " << d);
+    // Tables: the mean over seeds of the stored mAP, per method and length.
+    const auto table = cmh::plots::parse_csv(slurp(out + "/tables/map_" + d + ".csv"));
+    const auto means = stored_means(db, "select r.method || ' ' || r.bits || char(9) || m.value from metrics m join runs r "
+                                        "on r.id = m.run_id where m.name = 'map' and m.direction = '" + d + "'");
+    REQUIRE(means.size() == 4);
+    int checked = 0;
+    for (const auto& row : table.rows)
+      for (const auto& [method, shown] : display) {
+        if (row.at("method").rfind(shown, 0) != 0) continue;
+        for (int bits : {8, 16}) {
+          INFO(method << " " << bits);
+          CHECK(std::stod(row.at("tiny (synthetic) " + std::to_string(bits) + " bits")) ==
+                Approx(means.at(method + " " + std::to_string(bits))).margin(1e-6));
+          ++checked;
+        }
+      }
+    CHECK(checked == 4);
+
+    // Figures: each point of the PR and P@N data is the mean over seeds of the stored curve point.
+    for (const char* kind : {"pr", "topn"}) {
+      for (int bits : {8, 16}) {
+        const auto dat = read_dat(out + "/figures/" + kind + "_tiny_synthetic_" + std::to_string(bits) + "_" + d + ".dat");
+        for (const auto& [method, shown] : display) {
+          INFO(kind << " " << method << " " << bits);
+          const auto it = std::find_if(dat.begin(), dat.end(), [&](const auto& s) { return s.first.rfind(shown, 0) == 0; });
+          REQUIRE(it != dat.end());
+          const std::string where = " from curves c join runs r on r.id = c.run_id where c.kind = '" + std::string(kind) +
+                                    "' and c.direction = '" + d + "' and r.method = '" + method + "' and r.bits = " +
+                                    std::to_string(bits) +
+                                    // a radius that retrieves nothing (0, 0) is not drawn (figures.cpp)
+                                    (std::string(kind) == "pr" ? " and not (c.x = 0 and c.y = 0)" : "");
+          const auto xs = stored_means(db, "select printf('%04d', c.idx) || char(9) || c.x" + where);
+          const auto ys = stored_means(db, "select printf('%04d', c.idx) || char(9) || c.y" + where);
+          REQUIRE(it->second.size() == ys.size());
+          size_t i = 0;
+          for (const auto& [idx, y] : ys) {
+            REQUIRE(it->second[i].size() >= 2);
+            CHECK(it->second[i][0] == Approx(xs.at(idx)).epsilon(1e-8).margin(1e-12));
+            CHECK(it->second[i][1] == Approx(y).epsilon(1e-8).margin(1e-12));
+            ++i;
+          }
+        }
+      }
+    }
+  }
+  // The two directions differ in the store, so the comparisons above tell them apart.
+  CHECK(cmh::test::query(db, "select count(*) from metrics a join metrics b on a.run_id = b.run_id and a.name = b.name "
+                             "where a.name = 'map' and a.direction = 'i2t' and b.direction = 't2i' and a.value != b.value")
+            .front() != "0");
+}
