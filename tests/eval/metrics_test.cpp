@@ -100,3 +100,99 @@ TEST_CASE("default P@N grid: every 2% plus round values that fit", "[eval]") {
   CHECK(std::find(g.begin(), g.end(), 2000) == g.end());
   CHECK(std::is_sorted(g.begin(), g.end()));
 }
+
+TEST_CASE("metric edges worked by hand: none relevant in the top R, R cutting a tie, radii that retrieve nothing",
+          "[eval]") {
+  // 3-bit codes, one query 000 with label A. Database (distance, labels):
+  // d0 = 011 (2, {A}), d1 = 001 (1, {B}), d2 = 010 (1, {B}), d3 = 001 (1, {A}), d4 = 111 (3, {A}).
+  // Ranking by distance, ties by index: d1, d2, d3 (all at 1), d0 (2), d4 (3); relevance 0 0 1 1 1.
+  const uint8_t q[] = {0, 0, 0};
+  const uint8_t d[] = {0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0, 1, 1, 1, 1};
+  const uint8_t lq[] = {1, 0};
+  const uint8_t ld[] = {1, 0, 0, 1, 0, 1, 1, 0, 1, 0};
+  const auto qc = PackedBits::from_binary(q, 1, 3), dc = PackedBits::from_binary(d, 5, 3);
+  const auto ql = PackedBits::labels(lq, 1, 2), dl = PackedBits::labels(ld, 5, 2);
+  EvalConfig cfg;
+  cfg.map_at = {2, 3, 4};
+  cfg.topn = {1, 2, 3, 4, 5};
+  const auto m = evaluate(qc, dc, ql, dl, cfg);
+  // mAP@all: relevant at ranks 3, 4, 5 → (1/3 + 2/4 + 3/5) / 3.
+  CHECK(m.map == Approx((1.0 / 3 + 0.5 + 0.6) / 3).epsilon(1e-12));
+  // mAP@2: the top 2 (d1, d2) hold none of the three relevant items → AP@2 = 0, not undefined.
+  REQUIRE(m.map_at_r.size() == 3);
+  CHECK(m.map_at_r[0].second == 0.0);
+  // mAP@3 cuts the tie at distance 1 after d3 (index order): one relevant at rank 3 → 1/3.
+  // (Another tie order, e.g. d3 first, would give 1.)
+  CHECK(m.map_at_r[1].second == Approx(1.0 / 3).epsilon(1e-12));
+  // mAP@4: relevant at ranks 3, 4 among the top 4 → (1/3 + 2/4) / 2.
+  CHECK(m.map_at_r[2].second == Approx((1.0 / 3 + 0.5) / 2).epsilon(1e-12));
+  // The reference's k = 2 scores the first two relevant items wherever they are: (1/3 + 2/4) / 2.
+  CHECK(m.map_at_k_reference[0].second == Approx((1.0 / 3 + 0.5) / 2).epsilon(1e-12));
+  // PR by radius: radius 0 retrieves nothing (precision 0 by the rule, recall 0); radius 1
+  // retrieves d1, d2, d3 (1 hit of 3 relevant); radius 2 adds d0; radius 3 adds d4.
+  REQUIRE(m.pr.size() == 4);
+  CHECK(m.pr[0].precision == 0.0);
+  CHECK(m.pr[0].recall == 0.0);
+  CHECK(m.pr[1].precision == Approx(1.0 / 3));
+  CHECK(m.pr[1].recall == Approx(1.0 / 3));
+  CHECK(m.pr[2].precision == Approx(2.0 / 4));
+  CHECK(m.pr[3].precision == Approx(3.0 / 5));
+  CHECK(m.pr[3].recall == Approx(1.0));
+  // Precision within radius 2: d1, d2, d3, d0 → 2 of 4.
+  CHECK(m.precision_radius2 == Approx(0.5));
+  // P@N: 0, 0, 1/3, 2/4, 3/5.
+  REQUIRE(m.precision_at_n.size() == 5);
+  CHECK(m.precision_at_n[1].second == 0.0);
+  CHECK(m.precision_at_n[2].second == Approx(1.0 / 3));
+  CHECK(m.precision_at_n[4].second == Approx(0.6));
+
+  // A query whose nearest item lies beyond radius 2 scores precision 0 within radius 2.
+  const uint8_t far_q[] = {1, 1, 1};
+  const uint8_t far_d[] = {0, 0, 0, 0, 0, 0};
+  const uint8_t far_ld[] = {1, 0, 1, 0};
+  const auto far = evaluate(PackedBits::from_binary(far_q, 1, 3), PackedBits::from_binary(far_d, 2, 3), ql,
+                            PackedBits::labels(far_ld, 2, 2), cfg);
+  CHECK(far.precision_radius2 == 0.0);
+  CHECK(far.pr[2].precision == 0.0);
+  CHECK(far.pr[3].precision == Approx(1.0));
+}
+
+TEST_CASE("codes longer than 64 bits: distances count the bits of every word", "[eval]") {
+  // 100-bit codes (two words). The query is all zeros; d0 differs in bits 0 and 99 (distance 2,
+  // one bit in each word), d1 in bits 64..69 (6, all in the second word), d2 in bit 63 (1, the
+  // first word's last bit). Ranking: d2, d0, d1; only d1 is relevant → AP = 1/3.
+  const int bits = 100;
+  std::vector<uint8_t> q(bits, 0), d(3 * bits, 0);
+  d[0] = d[99] = 1;
+  for (int b = 64; b < 70; ++b) d[bits + b] = 1;
+  d[2 * bits + 63] = 1;
+  const uint8_t lq[] = {1}, ld[] = {0, 1, 0};
+  const auto qc = PackedBits::from_binary(q.data(), 1, bits), dc = PackedBits::from_binary(d.data(), 3, bits, bits);
+  const auto ql = PackedBits::labels(lq, 1, 1), dl = PackedBits::labels(ld, 3, 1);
+  EvalConfig cfg;
+  cfg.map_at = {1};
+  const auto m = evaluate(qc, dc, ql, dl, cfg);
+  CHECK(m.map == Approx(1.0 / 3).epsilon(1e-12));
+  CHECK(mean_average_precision(qc, dc, ql, dl, 1) == Approx(1.0 / 3).epsilon(1e-12));
+  REQUIRE(m.pr.size() == static_cast<size_t>(bits + 1));
+  CHECK(m.pr[1].precision == 0.0);              // radius 1: d2 only
+  CHECK(m.pr[2].precision == 0.0);              // radius 2: d2, d0
+  CHECK(m.pr[5].recall == 0.0);                 // d1 is at 6
+  CHECK(m.pr[6].precision == Approx(1.0 / 3));  // radius 6: all three
+  CHECK(m.pr[6].recall == 1.0);
+}
+
+TEST_CASE("the default P@N grid's steps: every 2% of the database rounded half up, plus 100 ... 5000", "[eval]") {
+  // 130 items: 2% = 2.6 → 3, 4% = 5.2 → 5, 6% = 7.8 → 8, 8% = 10.4 → 10, 10% = 13 …; 100 is no
+  // multiple of 2% of 130 (76% → 99, 78% → 101), so it is added: 50 + 1 values.
+  const auto g = default_topn_grid(130);
+  REQUIRE(g.size() == 51);
+  CHECK(std::vector<size_t>(g.begin(), g.begin() + 5) == std::vector<size_t>{3, 5, 8, 10, 13});
+  CHECK(std::find(g.begin(), g.end(), 99) != g.end());
+  CHECK(std::find(g.begin(), g.end(), 100) != g.end());
+  CHECK(std::find(g.begin(), g.end(), 101) != g.end());
+  CHECK(g.back() == 130);
+  // A tiny database: every point that rounds to at least one item, once.
+  CHECK(default_topn_grid(1) == std::vector<size_t>{1});
+  CHECK(default_topn_grid(10) == std::vector<size_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
+}
