@@ -132,3 +132,39 @@ TEST_CASE("a report of a runner's database: tables and figure data equal the sto
                              "where a.name = 'map' and a.direction = 'i2t' and b.direction = 't2i' and a.value != b.value")
             .front() != "0");
 }
+
+TEST_CASE("a report of a runner's SCAHN cells: the bit-scalable table holds the stored ranked and random-bit values",
+          "[plots][report]") {
+  cmh::test::TempDir dir;
+  cmh::test::write_file(dir / "e.toml", "name = \"b\"\nbits = [16]\nseeds = [1, 2]\nthreads = 1\n" +
+                                             std::string(cmh::test::kTinyDataset) +
+                                             "[[methods]]\nname = \"scahn\"\n[methods.params]\nepochs = 1\nbatch_size = 32\n"
+                                             "text_channels = 4\ntext_head_channels = 16\n");
+  const std::string db = dir / "b.sqlite", out = dir / "report";
+  const auto run = cmh::test::run_command(kExe + " run " + (dir / "e.toml") + " --db " + db);
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  REQUIRE(cmh::test::run_command(kExe + " report " + db + " --out " + out).exit_code == 0);
+  for (const char* d : {"i2t", "t2i"}) {
+    INFO(d);
+    const auto table = cmh::plots::parse_csv(slurp(out + "/tables/bitscale_scahn_" + std::string(d) + ".csv"));
+    REQUIRE(table.rows.size() == 3);  // first k' bits, random k' bits, trained at k'
+    CHECK(table.rows[0].at("method") == "first k' bits of the 16-bit model");
+    CHECK(table.rows[1].at("method") == "random k' of the 16-bit model's bits");
+    for (int kept : {8, 4}) {
+      const std::string column = "tiny (synthetic) " + std::to_string(kept) + " kept bits";
+      for (const auto& [row, metric] : {std::pair<size_t, std::string>{0, "map@bits="}, {1, "map@random_bits="}}) {
+        const auto mean = stored_means(db, "select 'all' || char(9) || value from metrics where direction = '" +
+                                               std::string(d) + "' and name = '" + metric + std::to_string(kept) + "'");
+        REQUIRE(mean.size() == 1);
+        INFO(metric << kept);
+        CHECK(std::stod(table.rows[row].at(column)) == Approx(mean.at("all")).margin(1e-6));
+      }
+    }
+  }
+  // The table says how far the attention moved from its initialisation (logged every epoch).
+  const std::string md = slurp(out + "/tables/bitscale_scahn_i2t.md");
+  CHECK(md.find("rank correlation of") != std::string::npos);
+  CHECK(md.find("over 2 runs") != std::string::npos);
+  CHECK(cmh::test::query(db, "select count(*) from epochs where term = 'attention_rank_corr'").front() == "2");
+}
