@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,7 @@ struct Table {
   std::vector<ColumnGroup> groups;
   std::vector<std::string> rows;
   std::vector<std::vector<TableCell>> cells;  ///< [row][column over all groups]
+  std::set<size_t> unranked_rows;             ///< rows not in the "best of its column" marking (differences)
   std::vector<std::string> notes;             ///< footnotes (honesty marks, sources, seeds)
   std::vector<const RunInfo*> runs;           ///< every run the table shows (for provenance)
   Provenance provenance;

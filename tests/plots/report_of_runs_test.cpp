@@ -148,9 +148,10 @@ TEST_CASE("a report of a runner's SCAHN cells: the bit-scalable table holds the 
   for (const char* d : {"i2t", "t2i"}) {
     INFO(d);
     const auto table = cmh::plots::parse_csv(slurp(out + "/tables/bitscale_scahn_" + std::string(d) + ".csv"));
-    REQUIRE(table.rows.size() == 3);  // first k' bits, random k' bits, trained at k'
+    REQUIRE(table.rows.size() == 4);  // first k' bits, random k' bits, their difference, trained at k'
     CHECK(table.rows[0].at("method") == "first k' bits of the 16-bit model");
     CHECK(table.rows[1].at("method") == "random k' of the 16-bit model's bits");
+    CHECK(table.rows[2].at("method") == "ranked − random, per run (16-bit model)");
     for (int kept : {8, 4}) {
       const std::string column = "tiny (synthetic) " + std::to_string(kept) + " kept bits";
       for (const auto& [row, metric] : {std::pair<size_t, std::string>{0, "map@bits="}, {1, "map@random_bits="}}) {
@@ -160,6 +161,13 @@ TEST_CASE("a report of a runner's SCAHN cells: the bit-scalable table holds the 
         INFO(metric << kept);
         CHECK(std::stod(table.rows[row].at(column)) == Approx(mean.at("all")).margin(1e-6));
       }
+      // The difference row: the mean over runs of (ranked − random) of the same run.
+      const auto diff = stored_means(db, "select 'all' || char(9) || (a.value - b.value) from metrics a join metrics b on "
+                                         "a.run_id = b.run_id and a.direction = b.direction where a.direction = '" +
+                                         std::string(d) + "' and a.name = 'map@bits=" + std::to_string(kept) +
+                                         "' and b.name = 'map@random_bits=" + std::to_string(kept) + "'");
+      REQUIRE(diff.size() == 1);
+      CHECK(std::stod(table.rows[2].at(column)) == Approx(diff.at("all")).margin(1e-6));
     }
   }
   // The table says how far the attention moved from its initialisation (logged every epoch).
