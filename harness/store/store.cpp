@@ -410,7 +410,7 @@ std::string first_difference(const Store& a, int64_t a_id, const std::vector<Met
   std::string diff = first_difference_of(
       a.metrics(a_id), metrics, [](const Metric& m) { return std::tie(m.direction, m.name); },
       [](const Metric& m) { return std::vector<double>{m.value}; },
-      [](const Metric& m) { return "metric " + m.direction + "/" + m.name; });
+      [](const Metric& m) { return m.direction + "/" + m.name; });
   if (!diff.empty()) return diff;
   diff = first_difference_of(
       a.curves(a_id, ""), curves, [](const CurvePoint& c) { return std::tie(c.direction, c.kind, c.index); },

@@ -445,7 +445,7 @@ TEST_CASE("merge_from copies new runs, counts identical ones, reports conflicts"
   CHECK(rep.copied == 1);
   CHECK(rep.identical == 2);  // same, all_same
   REQUIRE(rep.conflicts.size() == 3);  // in b's order: diff, curve, epoch
-  CHECK_THAT(rep.conflicts[0], StartsWith("diff") && Contains("metric i2t/map"));
+  CHECK_THAT(rep.conflicts[0], StartsWith("diff") && Contains("): i2t/map: here"));
   CHECK_THAT(rep.conflicts[1], StartsWith("curve") && Contains("curve i2t/topn point 0") && Contains("0.5") && Contains("0.25"));
   CHECK_THAT(rep.conflicts[2], StartsWith("epoch") && Contains("epoch 1 loss") && Contains("here 3") && Contains("other 2"));
   // b's unfinished runs are listed, not copied.
