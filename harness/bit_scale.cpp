@@ -2,8 +2,8 @@
 #include "bit_scale.h"
 
 #include <numeric>
-#include <stdexcept>
 #include <random>
+#include <stdexcept>
 #include <utility>
 
 namespace cmh {
@@ -15,7 +15,7 @@ std::vector<int> bit_scale_lengths(int bits) {
 }
 
 std::vector<std::vector<int>> random_bit_subsets(int bits, int kept, int draws, uint64_t seed) {
-  if (kept < 1 || kept > bits) 
+  if (kept < 1 || kept > bits)
     throw std::logic_error("random_bit_subsets: cannot keep " + std::to_string(kept) + " of " + std::to_string(bits) + " bits");
   std::mt19937_64 rng(seed);
   std::vector<std::vector<int>> out;
@@ -34,15 +34,20 @@ void bit_scale(const eval::CrossModalCodes& full, const std::vector<int>& rankin
   const int bits = full.query_image.bits();
   if (static_cast<int>(ranking.size()) != bits)
     throw std::logic_error("bit ranking of " + std::to_string(ranking.size()) + " bits for " + std::to_string(bits) + "-bit codes");
-  auto maps_of = [&](const std::vector<int>& order) {
+  // mAP of the codes cut to `order`: the cross-modal directions, and the within-modality ones too
+  // when asked (the random subsets store only i2t and t2i).
+  auto maps_of = [&](const std::vector<int>& order, bool within_modality) {
     const auto qi = full.query_image.keep_bits(order), qt = full.query_text.keep_bits(order);
     const auto di = full.database_image.keep_bits(order), dt = full.database_text.keep_bits(order);
     const auto& ql = full.query_labels;
     const auto& dl = full.database_labels;
-    return std::map<std::string, double>{{"i2t", eval::mean_average_precision(qi, dt, ql, dl, threads)},
-                                         {"t2i", eval::mean_average_precision(qt, di, ql, dl, threads)},
-                                         {"i2i", eval::mean_average_precision(qi, di, ql, dl, threads)},
-                                         {"t2t", eval::mean_average_precision(qt, dt, ql, dl, threads)}};
+    std::map<std::string, double> maps{{"i2t", eval::mean_average_precision(qi, dt, ql, dl, threads)},
+                                       {"t2i", eval::mean_average_precision(qt, di, ql, dl, threads)}};
+    if (within_modality) {
+      maps["i2i"] = eval::mean_average_precision(qi, di, ql, dl, threads);
+      maps["t2t"] = eval::mean_average_precision(qt, dt, ql, dl, threads);
+    }
+    return maps;
   };
   std::map<std::string, int> index, random_index;
   for (const auto& [dir, m] : full_results) {
@@ -50,7 +55,7 @@ void bit_scale(const eval::CrossModalCodes& full, const std::vector<int>& rankin
     if (dir == "i2t" || dir == "t2i") curves.push_back({dir, "bitscale_random", random_index[dir]++, double(bits), m.map});
   }
   for (int kept : bit_scale_lengths(bits)) {
-    for (const auto& [dir, v] : maps_of(std::vector<int>(ranking.begin(), ranking.begin() + kept))) {
+    for (const auto& [dir, v] : maps_of(std::vector<int>(ranking.begin(), ranking.begin() + kept), true)) {
       metrics.push_back({dir, "map@bits=" + std::to_string(kept), v});
       curves.push_back({dir, "bitscale", index[dir]++, double(kept), v});
     }
@@ -58,12 +63,8 @@ void bit_scale(const eval::CrossModalCodes& full, const std::vector<int>& rankin
     // re-run draws the same subsets.
     std::map<std::string, double> sum;
     const auto subsets = random_bit_subsets(bits, kept, kBitScaleRandomDraws, seed * 1000003u + static_cast<uint64_t>(kept));
-    for (const auto& subset : subsets) {
-      const auto qi = full.query_image.keep_bits(subset), qt = full.query_text.keep_bits(subset);
-      const auto di = full.database_image.keep_bits(subset), dt = full.database_text.keep_bits(subset);
-      sum["i2t"] += eval::mean_average_precision(qi, dt, full.query_labels, full.database_labels, threads);
-      sum["t2i"] += eval::mean_average_precision(qt, di, full.query_labels, full.database_labels, threads);
-    }
+    for (const auto& subset : subsets)
+      for (const auto& [dir, v] : maps_of(subset, false)) sum[dir] += v;
     for (const auto& [dir, s] : sum) {
       const double mean = s / static_cast<double>(subsets.size());
       metrics.push_back({dir, "map@random_bits=" + std::to_string(kept), mean});

@@ -236,49 +236,44 @@ void bitscale_figures(const ResultSet& rs, CurveCache& cache, const std::string&
         int variant = 0;
         const std::vector<int> bits = rs.bits_of(d);
         for (auto b = bits.rbegin(); b != bits.rend(); ++b) {
-          std::vector<std::vector<store::CurvePoint>> curves;
+          // The ranked bits' curves and, where stored, the same codes cut to random bits: what the
+          // ranking has to beat.
+          std::vector<std::vector<store::CurvePoint>> curves, random_curves;
           for (const RunInfo* r : rs.cell_runs(row, d, *b)) {
             auto c = cache.get(*r, "bitscale", dir);
             if (c.empty()) continue;
             f.runs.push_back(r);
             curves.push_back(std::move(c));
+            auto random = cache.get(*r, "bitscale_random", dir);
+            if (!random.empty()) random_curves.push_back(std::move(random));
           }
           if (curves.empty()) continue;
-          const Averaged a = average(curves);
-          Series s;
-          s.title = "first k' bits of the " + std::to_string(*b) + "-bit model" + seeds_suffix(a.seeds);
-          // Lines of one method: the method's colour for the longest model, then variants.
-          s.colour = variant == 0 ? rs.row_colour.at(row) : 11 + variant;
-          ++variant;
-          s.x = a.x;
-          s.y = a.y;
-          if (a.seeds > 1) {  // ± one SD over seeds: is the gap to the random bits beyond the noise?
-            s.err = a.err;
-            s.style = Series::Style::ErrorLines;
-          }
-          for (double x : s.x) tics.insert(x);
-          // The same codes cut to random bits: what the ranking has to beat.
-          std::vector<std::vector<store::CurvePoint>> random_curves;
-          for (const RunInfo* r : rs.cell_runs(row, d, *b)) {
-            auto c = cache.get(*r, "bitscale_random", dir);
-            if (!c.empty()) random_curves.push_back(std::move(c));
-          }
-          Series random;
-          if (!random_curves.empty()) {
-            const Averaged ra = average(random_curves);
-            random.title = "random k' of its bits (mean of " + std::to_string(kBitScaleRandomDraws) + " draws)" +
-                           seeds_suffix(ra.seeds);
-            random.colour = s.colour;
-            random.dashed = true;
-            random.x = ra.x;
-            random.y = ra.y;
-            if (ra.seeds > 1) {
-              random.err = ra.err;
-              random.style = Series::Style::ErrorLines;
+          // Mean over seeds, with ± one SD where there are several: is the gap beyond the noise?
+          auto averaged = [](const std::vector<std::vector<store::CurvePoint>>& of, const std::string& title, int colour) {
+            const Averaged a = average(of);
+            Series s;
+            s.title = title + seeds_suffix(a.seeds);
+            s.colour = colour;
+            s.x = a.x;
+            s.y = a.y;
+            if (a.seeds > 1) {
+              s.err = a.err;
+              s.style = Series::Style::ErrorLines;
             }
-          }
+            return s;
+          };
+          // Lines of one method: the method's colour for the longest model, then variants.
+          const int colour = variant == 0 ? rs.row_colour.at(row) : 11 + variant;
+          ++variant;
+          Series s = averaged(curves, "first k' bits of the " + std::to_string(*b) + "-bit model", colour);
+          for (double x : s.x) tics.insert(x);
           f.series.push_back(std::move(s));
-          if (!random.x.empty()) f.series.push_back(std::move(random));
+          if (!random_curves.empty()) {
+            Series random = averaged(random_curves, "random k' of its bits (mean of " +
+                                                        std::to_string(kBitScaleRandomDraws) + " draws)", colour);
+            random.dashed = true;
+            f.series.push_back(std::move(random));
+          }
         }
         Series direct;
         direct.title = "trained at k' bits";

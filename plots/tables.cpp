@@ -214,15 +214,27 @@ std::vector<Table> bitscale_tables(const ResultSet& rs, const store::Store& db, 
     // (direction, dataset, trained bits, kept bits) → values over seeds
     std::map<std::tuple<std::string, std::string, int, int>, std::vector<double>> scaled, random_scaled, ranked_minus_random;
     std::map<std::tuple<std::string, std::string, int>, std::vector<const RunInfo*>> sources;
+    // SCAHN logs how far its attention scores moved from their random initialisation (rank
+    // correlation, last epoch): near 1, the ranking is the initialisation's.
+    std::map<int64_t, double> attention_corr;
     for (const auto& r : rs.runs) {
       if (r.row != row || r.status != "done") continue;
+      std::map<std::pair<std::string, int>, double> ranked_here;
       for (const auto& p : db.curves(r.id, "bitscale")) {
-        scaled[{p.direction, r.dataset, r.bits, static_cast<int>(std::lround(p.x))}].push_back(p.y);
+        const int kept = static_cast<int>(std::lround(p.x));
+        scaled[{p.direction, r.dataset, r.bits, kept}].push_back(p.y);
+        ranked_here[{p.direction, kept}] = p.y;
         auto& v = sources[{p.direction, r.dataset, r.bits}];
         if (std::find(v.begin(), v.end(), &r) == v.end()) v.push_back(&r);
       }
-      std::map<std::pair<std::string, int>, double> ranked_here;
-      for (const auto& p : db.curves(r.id, "bitscale")) ranked_here[{p.direction, static_cast<int>(std::lround(p.x))}] = p.y;
+      double last = NAN;
+      int last_epoch = -1;
+      for (const auto& e : db.epochs(r.id))
+        if (e.term == "attention_rank_corr" && e.epoch > last_epoch) {
+          last_epoch = e.epoch;
+          last = e.value;
+        }
+      if (std::isfinite(last)) attention_corr[r.id] = last;
       for (const auto& p : db.curves(r.id, "bitscale_random")) {
         const int kept = static_cast<int>(std::lround(p.x));
         random_scaled[{p.direction, r.dataset, r.bits, kept}].push_back(p.y);
@@ -322,20 +334,11 @@ std::vector<Table> bitscale_tables(const ResultSet& rs, const store::Store& db, 
       mark_best(t);
       t.notes.push_back("Rows “first k' bits”: one model trained at k bits, evaluated on its k' highest-ranked bits "
                         "(stored bitscale curves); row “trained at k' bits”: a separate model per length (— when none ran).");
-      // SCAHN logs how far its attention scores moved from their random initialisation (rank
-      // correlation, last epoch): near 1, the ranking is the initialisation's.
       std::vector<double> corr;
       std::set<int64_t> seen_runs;
       for (const RunInfo* r : t.runs) {
-        if (!seen_runs.insert(r->id).second) continue;
-        double last = NAN;
-        int last_epoch = -1;
-        for (const auto& e : db.epochs(r->id))
-          if (e.term == "attention_rank_corr" && e.epoch > last_epoch) {
-            last_epoch = e.epoch;
-            last = e.value;
-          }
-        if (std::isfinite(last)) corr.push_back(last);
+        auto c = attention_corr.find(r->id);
+        if (seen_runs.insert(r->id).second && c != attention_corr.end()) corr.push_back(c->second);
       }
       if (!corr.empty()) {
         double sum = 0;
