@@ -68,16 +68,11 @@ std::vector<int> scahn_bit_ranking(const torch::Tensor& w_image, const torch::Te
   const double* v = c.data_ptr<double>();
   std::vector<int> order(static_cast<size_t>(c.numel()));
   std::iota(order.begin(), order.end(), 0);
-  if (rule == "intended") {  // highest first
-    std::stable_sort(order.begin(), order.end(), [&](int x, int y) { return v[x] > v[y]; });
-    return order;
-  }
-  if (rule == "reference_softmax") {  // ascending, the last k' kept: reversed, the kept come first
-    std::stable_sort(order.begin(), order.end(), [&](int x, int y) { return v[x] < v[y]; });
-  } else {  // reference_lowest: descending, the last k' (lowest) kept
-    std::stable_sort(order.begin(), order.end(), [&](int x, int y) { return v[x] > v[y]; });
-  }
-  std::reverse(order.begin(), order.end());
+  // intended: descending, the first k' kept. The reference's two keep the LAST k' of their sort
+  // (reference_softmax ascending, reference_lowest descending), so their order is reversed.
+  const bool ascending = rule == "reference_softmax";
+  std::stable_sort(order.begin(), order.end(), [&](int x, int y) { return ascending ? v[x] < v[y] : v[x] > v[y]; });
+  if (rule != "intended") std::reverse(order.begin(), order.end());
   return order;
 }
 

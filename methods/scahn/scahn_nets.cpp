@@ -56,10 +56,6 @@ torch::Tensor TextAxisConvImpl::forward(const torch::Tensor& x) {
 
 namespace {
 
-nn::Conv2d conv(int64_t in, int64_t out, std::vector<int64_t> kernel, bool bias) {
-  return nn::Conv2d(nn::Conv2dOptions(in, out, kernel).bias(bias));
-}
-
 // Conv(in→out, 1×3, pad (0,1)) → BN → ReLU → Conv(out→out, kernel) → BN, plus the shortcut
 // Conv(in→out, kernel) → BN; sum; ReLU. No biases (the reference's). In the first block, whose
 // kernel spans the text axis, the shortcut's (T, 1) convolution of the one-channel input is a
@@ -68,10 +64,11 @@ nn::Conv2d conv(int64_t in, int64_t out, std::vector<int64_t> kernel, bool bias)
 // against 0.94 s at 64 channels), so it stays a Conv2d.
 struct ResidualBlockImpl : nn::Module {
   nn::Sequential body{nullptr}, shortcut{nullptr};
-  ResidualBlockImpl(int64_t in, int64_t out, std::vector<int64_t> kernel, int64_t text_dim = 0) {
+  ResidualBlockImpl(int64_t in, int64_t out, std::vector<int64_t> kernel) {
+    // The block's own convolution: a (T, 1) kernel on one channel is the matrix product.
     auto full = [&](int64_t from) -> nn::AnyModule {
-      if (text_dim > 0 && from == 1) return nn::AnyModule(TextAxisConv(from, out, text_dim));
-      return nn::AnyModule(conv(from, out, kernel, false));
+      if (from == 1 && kernel[1] == 1) return nn::AnyModule(TextAxisConv(from, out, kernel[0]));
+      return nn::AnyModule(nn::Conv2d(nn::Conv2dOptions(from, out, kernel).bias(false)));
     };
     body = nn::Sequential();
     body->push_back(nn::Conv2d(nn::Conv2dOptions(in, out, {1, 3}).padding({0, 1}).bias(false)));
@@ -120,7 +117,7 @@ ScahnTextNetImpl::ScahnTextNetImpl(int64_t t, int64_t bits, ScahnTextWidths widt
   }
   const int64_t c = widths.channels, channels[4] = {c, 2 * c, 4 * c, 8 * c}, out_widths[4] = {6, 4, 2, 1};
   blocks = register_module("blocks", nn::ModuleList());
-  blocks->push_back(ResidualBlock(1, channels[0], std::vector<int64_t>{t, 1}, t));        // [n, c, 1, 6]
+  blocks->push_back(ResidualBlock(1, channels[0], std::vector<int64_t>{t, 1}));           // [n, c, 1, 6]
   blocks->push_back(ResidualBlock(channels[0], channels[1], std::vector<int64_t>{1, 3}));  // [n, 2c, 1, 4]
   blocks->push_back(ResidualBlock(channels[1], channels[2], std::vector<int64_t>{1, 3}));  // [n, 4c, 1, 2]
   blocks->push_back(ResidualBlock(channels[2], channels[3], std::vector<int64_t>{1, 2}));  // [n, 8c, 1, 1]
