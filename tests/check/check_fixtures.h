@@ -29,13 +29,6 @@ inline void sql(const std::string& db, const std::string& statement) {
   REQUIRE(rc == SQLITE_OK);
 }
 
-inline std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 inline void run_ok(const std::string& command) {
   const auto r = run_command(command);
   INFO(command << "\n" << r.output);

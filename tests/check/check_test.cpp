@@ -161,12 +161,12 @@ TEST_CASE("a NaN, a missing metric, a missing, failed or running cell fails the 
     CHECK(r.output.find("NAN: cca · tiny (synthetic) · 16 bits · seed 1 [key " + key + "], i2t map") != std::string::npos);
     CHECK(r.output.find("as NaN") != std::string::npos);
     // --update refuses to write a NaN into the reference, and leaves the file as it was.
-    const std::string before = slurp(f.ref);
+    const std::string before = cmh::test::read_file(f.ref);
     const auto u = f.check("--update");
     INFO(u.output);
     CHECK(u.exit_code == 2);
     CHECK(u.output.find("as NaN; refusing") != std::string::npos);
-    CHECK(slurp(f.ref) == before);
+    CHECK(cmh::test::read_file(f.ref) == before);
   }
   SECTION("a metric the run did not store") {
     sql(f.db, "DELETE FROM metrics WHERE direction = 'i2t' AND name = 'map' AND run_id = " + run_of(key));
@@ -288,7 +288,7 @@ TEST_CASE("check --update from several databases measures a band per group and m
   INFO(u.output);
   REQUIRE(u.exit_code == 0);
   CHECK(u.output.find("from 2 database(s)") != std::string::npos);
-  const std::string text = slurp(s.ref);
+  const std::string text = cmh::test::read_file(s.ref);
   // The file names the rule and every run it measured, with its float order.
   CHECK(text.find("Bands: 6 × noise") != std::string::npos);
   CHECK(text.find("run 1: " + s.a + ": threads 1, cpu capability ") != std::string::npos);
@@ -360,7 +360,7 @@ TEST_CASE("check refuses bad input with exit status 2 and a message naming it", 
   CHECK(r.output.find("absent.csv' does not exist") != std::string::npos);
   CHECK(r.output.find("--update") != std::string::npos);
 
-  const std::string text = slurp(f.ref);
+  const std::string text = cmh::test::read_file(f.ref);
   const std::string good_row = text.substr(text.rfind('\n', text.size() - 2) + 1);
   auto with_row = [&](const std::string& name, const std::string& row) {
     write_file(f.dir / name, text + row);
@@ -390,8 +390,8 @@ TEST_CASE("check refuses bad input with exit status 2 and a message naming it", 
   r = run_command(kExe + " check " + f.db + " --against " + f.ref + " --update --experiment other");
   CHECK(r.exit_code == 2);
   CHECK(r.output.find("no finished runs of experiment(s) other") != std::string::npos);
-  CHECK(slurp(f.ref) == text);
+  CHECK(cmh::test::read_file(f.ref) == text);
   r = run_command(kExe + " check " + f.db + " --against " + f.ref + " --update --sigmas 0");
   CHECK(r.exit_code == 2);
-  CHECK(slurp(f.ref) == text);
+  CHECK(cmh::test::read_file(f.ref) == text);
 }

@@ -22,13 +22,6 @@ namespace {
 
 const std::string kExe = CMHBENCH_EXE;
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::string sql1(const std::string& db, const std::string& sql) {
   sqlite3* h = nullptr;
   std::string out = "ERROR";
@@ -65,7 +58,7 @@ TEST_CASE("slurm writes an array job whose tasks fill shard databases that merge
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
   CHECK(contains(r.output, "4 cell(s) in 2 task(s)"));
-  const std::string script = read_text(out + "/job.sbatch");
+  const std::string script = cmh::test::read_file(out + "/job.sbatch");
   for (const char* line : {"#SBATCH --array=0-1%1\n", "#SBATCH --requeue\n", "#SBATCH --open-mode=append\n",
                            "#SBATCH --partition=debug\n", "#SBATCH --time=0:10:00\n", "#SBATCH --mem=2G\n",
                            "#SBATCH --account=proj\n", "#SBATCH --cpus-per-task=1\n", "--shard \"$task/2\""}) {
@@ -74,7 +67,7 @@ TEST_CASE("slurm writes an array job whose tasks fill shard databases that merge
   }
   CHECK(std::filesystem::is_directory(out + "/logs"));
   // cells.tsv: a header and one line per cell, task = index % 2.
-  const std::string tsv = read_text(out + "/cells.tsv");
+  const std::string tsv = cmh::test::read_file(out + "/cells.tsv");
   CHECK(std::count(tsv.begin(), tsv.end(), '\n') == 5);
 
   // The tasks, as Slurm runs them.
@@ -195,7 +188,7 @@ TEST_CASE("slurm refuses bad options before writing anything", "[cli][slurm]") {
   auto gpu = run_command(base + " --gpus-per-task 1");
   CHECK(gpu.exit_code == 0);
   CHECK(contains(gpu.output, "add --device cuda"));
-  CHECK(contains(read_text(dir / "out/job.sbatch"), "#SBATCH --gpus-per-task=1\n"));
+  CHECK(contains(cmh::test::read_file(dir / "out/job.sbatch"), "#SBATCH --gpus-per-task=1\n"));
 }
 
 TEST_CASE("run --device: cpu explicitly gives the default run's results, cuda without CUDA is a clear input error",

@@ -29,11 +29,6 @@ struct CliResult {
   std::string out, err;
 };
 
-inline std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 /// `cmhbench ARGS` through the shell; `prefix` goes before the executable (e.g. setpriv …).
 inline CliResult cmhbench(const std::string& args, const std::string& prefix = "") {
   TempDir tmp;

@@ -20,17 +20,10 @@ namespace {
 
 const std::string kExe = CMHBENCH_EXE;
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // A figure's .dat file: series title → rows of numbers.
 std::map<std::string, std::vector<std::vector<double>>> read_dat(const std::string& path) {
   std::map<std::string, std::vector<std::vector<double>>> out;
-  std::istringstream in(slurp(path));
+  std::istringstream in(cmh::test::read_file(path));
   std::string line, title;
   while (std::getline(in, line)) {
     if (line.rfind("# index ", 0) == 0) {
@@ -83,7 +76,7 @@ TEST_CASE("a report of a runner's database: tables and figure data equal the sto
     const std::string d = dir_name;
     INFO("direction " << d);
     // Tables: the mean over seeds of the stored mAP, per method and length.
-    const auto table = cmh::plots::parse_csv(slurp(out + "/tables/map_" + d + ".csv"));
+    const auto table = cmh::plots::parse_csv(cmh::test::read_file(out + "/tables/map_" + d + ".csv"));
     const auto means = stored_means(db, "select r.method || ' ' || r.bits || char(9) || m.value from metrics m join runs r "
                                         "on r.id = m.run_id where m.name = 'map' and m.direction = '" + d + "'");
     REQUIRE(means.size() == 4);
@@ -147,7 +140,7 @@ TEST_CASE("a report of a runner's SCAHN cells: the bit-scalable table holds the 
   REQUIRE(cmh::test::run_command(kExe + " report " + db + " --out " + out).exit_code == 0);
   for (const char* d : {"i2t", "t2i"}) {
     INFO(d);
-    const auto table = cmh::plots::parse_csv(slurp(out + "/tables/bitscale_scahn_" + std::string(d) + ".csv"));
+    const auto table = cmh::plots::parse_csv(cmh::test::read_file(out + "/tables/bitscale_scahn_" + std::string(d) + ".csv"));
     REQUIRE(table.rows.size() == 4);  // first k' bits, random k' bits, their difference, trained at k'
     CHECK(table.rows[0].at("method") == "first k' bits of the 16-bit model");
     CHECK(table.rows[1].at("method") == "random k' of the 16-bit model's bits");
@@ -171,7 +164,7 @@ TEST_CASE("a report of a runner's SCAHN cells: the bit-scalable table holds the 
     }
   }
   // The table says how far the attention moved from its initialisation (logged every epoch).
-  const std::string md = slurp(out + "/tables/bitscale_scahn_i2t.md");
+  const std::string md = cmh::test::read_file(out + "/tables/bitscale_scahn_i2t.md");
   CHECK(md.find("rank correlation of") != std::string::npos);
   CHECK(md.find("over 2 runs") != std::string::npos);
   CHECK(cmh::test::query(db, "select count(*) from epochs where term = 'attention_rank_corr'").front() == "2");

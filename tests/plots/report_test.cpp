@@ -16,16 +16,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // Width and height from a PNG's IHDR chunk, after checking the signature; {0, 0} if invalid.
 std::pair<uint32_t, uint32_t> png_size(const std::string& path) {
-  const std::string b = slurp(path);
+  const std::string b = cmh::test::read_file(path);
   static const unsigned char kSig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
   if (b.size() < 24 || b.compare(0, 8, std::string(reinterpret_cast<const char*>(kSig), 8)) != 0) return {0, 0};
   if (b.compare(12, 4, "IHDR") != 0) return {0, 0};
@@ -105,7 +98,7 @@ TEST_CASE("report PNGs are valid and have the asked size", "[plots][report]") {
     const auto [w, h] = png_size(e.path().string());
     CHECK(w == 640);
     CHECK(h == 400);
-    const std::string svg = slurp(e.path().parent_path() / (e.path().stem().string() + ".svg"));
+    const std::string svg = cmh::test::read_file(e.path().parent_path() / (e.path().stem().string() + ".svg"));
     CHECK(svg.find("<svg") != std::string::npos);
   }
   CHECK(pngs == f.summary.figures);
@@ -114,7 +107,7 @@ TEST_CASE("report PNGs are valid and have the asked size", "[plots][report]") {
 
 TEST_CASE("report CSV and Markdown tables hold the stored values", "[plots][report]") {
   Fixture f;
-  const auto t = cmh::plots::parse_csv(slurp(f.out + "/tables/map_i2t.csv"));
+  const auto t = cmh::plots::parse_csv(cmh::test::read_file(f.out + "/tables/map_i2t.csv"));
   REQUIRE(t.header.size() == 4);  // method + synthetic 16, 32 + wikipedia 16
   CHECK(t.header[1] == "mirflickr25k (synthetic images) 16 bits");
   CHECK(t.header[3] == "wikipedia 16 bits");
@@ -134,11 +127,11 @@ TEST_CASE("report CSV and Markdown tables hold the stored values", "[plots][repo
   CHECK(by_row["CCA"]["wikipedia 16 bits"] == "—");  // no run at all
 
   // The other directions carry their own stored values.
-  const auto t2t = cmh::plots::parse_csv(slurp(f.out + "/tables/map_t2t.csv"));
+  const auto t2t = cmh::plots::parse_csv(cmh::test::read_file(f.out + "/tables/map_t2t.csv"));
   CHECK(std::stod(t2t.rows[1].at("wikipedia 16 bits")) == Approx(0.32).margin(1e-6));
 
   // runs.csv: every stored metric of every run, exactly.
-  const auto runs = cmh::plots::parse_csv(slurp(f.out + "/tables/runs.csv"));
+  const auto runs = cmh::plots::parse_csv(cmh::test::read_file(f.out + "/tables/runs.csv"));
   bool seen = false;
   for (const auto& r : runs.rows)
     if (r.at("label") == "cca" && r.at("seed") == "2" && r.at("direction") == "i2t" && r.at("metric") == "map") {
@@ -147,7 +140,7 @@ TEST_CASE("report CSV and Markdown tables hold the stored values", "[plots][repo
     }
   CHECK(seen);
 
-  const std::string md = slurp(f.out + "/tables/map_i2t.md");
+  const std::string md = cmh::test::read_file(f.out + "/tables/map_i2t.md");
   CHECK(md.find("0.6200 ± 0.0283") != std::string::npos);  // two seeds: mean ± sample std
   CHECK(md.find("*failed*") != std::string::npos);
   CHECK(md.find("*running*") != std::string::npos);
@@ -160,12 +153,12 @@ TEST_CASE("report CSV and Markdown tables hold the stored values", "[plots][repo
   CHECK(md.find("pub. 0.2130, Δ +0.0370") != std::string::npos);
   CHECK(md.find("Provenance: experiment: crafted") != std::string::npos);
 
-  const std::string tex = slurp(f.out + "/tables/map_i2t.tex");
+  const std::string tex = cmh::test::read_file(f.out + "/tables/map_i2t.tex");
   CHECK(tex.find("\\toprule") != std::string::npos);
   CHECK(tex.find("\\textbf{0.7000}") != std::string::npos);
   CHECK(tex.find("\\multicolumn{2}{c}{mirflickr25k (synthetic images)}") != std::string::npos);
 
-  const std::string bs = slurp(f.out + "/tables/bitscale_scahn_i2t.csv");
+  const std::string bs = cmh::test::read_file(f.out + "/tables/bitscale_scahn_i2t.csv");
   const auto b = cmh::plots::parse_csv(bs);
   REQUIRE(b.rows.size() == 2);
   CHECK(b.rows[0].at("method") == "first k' bits of the 32-bit model");
@@ -177,8 +170,8 @@ TEST_CASE("report CSV and Markdown tables hold the stored values", "[plots][repo
 
 TEST_CASE("the index pages show every table and figure with provenance", "[plots][report]") {
   Fixture f;
-  const std::string md = slurp(f.out + "/index.md");
-  const std::string html = slurp(f.out + "/index.html");
+  const std::string md = cmh::test::read_file(f.out + "/index.md");
+  const std::string html = cmh::test::read_file(f.out + "/index.html");
   const size_t items = static_cast<size_t>(f.summary.tables + f.summary.figures);
   CHECK(count(md, "*Provenance: ") >= items + 1);
   CHECK(count(html, "Provenance: ") >= items + 1);
