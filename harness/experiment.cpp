@@ -74,7 +74,17 @@ struct Parser {
       else if (auto d = v.value_exact<double>()) out[key] = *d;
       else if (auto b = v.value_exact<bool>()) out[key] = *b;
       else if (auto s = v.value_exact<std::string>()) out[key] = *s;
-      else fail("method '" + method + "' parameter '" + key + "' must be a number, string or boolean");
+      else if (const toml::array* a = v.as_array()) {
+        std::vector<std::string> list;
+        for (const auto& e : *a) {
+          auto s = e.value_exact<std::string>();
+          if (!s) fail("method '" + method + "' parameter '" + key + "' must be a list of strings, e.g. [\"python3\", \"cca.py\"]");
+          list.push_back(*s);
+        }
+        out[key] = std::move(list);
+      } else if (const toml::table* t = v.as_table()) {
+        out[key] = JsonText{compact_json(*t)};
+      } else fail("method '" + method + "' parameter '" + key + "' must be a number, string, boolean, list or table");
     }
     return out;
   }
@@ -83,6 +93,28 @@ struct Parser {
     std::ostringstream os;
     os << toml::json_formatter{t};
     return os.str();
+  }
+
+  // toml++'s JSON (keys sorted: toml::table is ordered) without the whitespace between tokens,
+  // so that a table parameter reads as one line in the store.
+  static std::string compact_json(const toml::table& t) {
+    const std::string pretty = to_json(t);
+    std::string out;
+    bool in_string = false, escaped = false;
+    for (char c : pretty) {
+      if (in_string) {
+        out += c;
+        if (escaped) escaped = false;
+        else if (c == '\\') escaped = true;
+        else if (c == '"') in_string = false;
+      } else if (c == '"') {
+        in_string = true;
+        out += c;
+      } else if (c != ' ' && c != '\n' && c != '\t' && c != '\r') {
+        out += c;
+      }
+    }
+    return out;
   }
 
   DatasetEntry dataset(const toml::node& n, size_t i) const {
@@ -179,10 +211,12 @@ struct Parser {
         if (!p->as_table()) fail("methods[" + std::to_string(i) + "].params must be a table");
         ov = overrides(*p->as_table(), info.name);
       }
+      m.experiment_dir = base_dir;
       try {
         m.params = Params(info.name, info.params, ov);
+        if (info.inputs) m.inputs = info.inputs(m.params, base_dir);
       } catch (const InputError& err) {
-        fail(err.what());
+        fail("methods[" + std::to_string(i) + "] (" + m.label + "): " + err.what());
       }
       if (const toml::node* dn = t->get("datasets")) {
         const toml::array* a = dn->as_array();
@@ -272,7 +306,9 @@ std::vector<Cell> expand_cells(const Experiment& e) {
           for (size_t v : e.eval.topn) j.value(v);
           j.end_array().end_object();
           j.key("method").begin_object().key("label").value(m.label).key("name").value(m.method);
-          j.key("params").raw(m.params.to_json()).end_object();
+          j.key("params").raw(m.params.key_json());
+          if (!m.inputs.key_json.empty()) j.key("inputs").raw(m.inputs.key_json);  // absent: keys unchanged
+          j.end_object();
           j.key("seed").value(static_cast<long long>(seed));
           j.end_object();
           c.description_json = j.str();

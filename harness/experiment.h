@@ -25,6 +25,8 @@ struct MethodEntry {
   Params params;       ///< resolved: defaults + overrides
   std::vector<int> bits;  ///< this entry's code lengths (default: the experiment's)
   std::vector<std::string> datasets;  ///< dataset names this entry runs on (default: all)
+  std::string experiment_dir;  ///< the experiment file's folder: where the entry's relative paths start
+  EntryInputs inputs;          ///< from MethodInfo::inputs (external programs: files' hash, commands)
 };
 
 struct Experiment {

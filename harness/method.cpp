@@ -1,6 +1,7 @@
 // Params resolution and the registry.
 #include "method.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <sstream>
@@ -16,6 +17,8 @@ std::string param_type_name(ParamType t) {
     case ParamType::kReal: return "real";
     case ParamType::kString: return "string";
     case ParamType::kBool: return "boolean";
+    case ParamType::kStringList: return "list of strings";
+    case ParamType::kTable: return "table";
   }
   return "?";
 }
@@ -28,6 +31,12 @@ std::string param_value_text(const ParamValue& v) {
     return os.str();
   }
   if (auto* s = std::get_if<std::string>(&v)) return "\"" + *s + "\"";
+  if (auto* l = std::get_if<std::vector<std::string>>(&v)) {
+    std::string out = "[";
+    for (const auto& e : *l) out += (out.size() > 1 ? ", \"" : "\"") + e + "\"";
+    return out + "]";
+  }
+  if (auto* t = std::get_if<JsonText>(&v)) return t->json;
   return std::get<bool>(v) ? "true" : "false";
 }
 
@@ -45,6 +54,8 @@ bool fits(ParamType t, const ParamValue& v) {
     case ParamType::kReal: return std::holds_alternative<double>(v) || std::holds_alternative<int64_t>(v);
     case ParamType::kString: return std::holds_alternative<std::string>(v);
     case ParamType::kBool: return std::holds_alternative<bool>(v);
+    case ParamType::kStringList: return std::holds_alternative<std::vector<std::string>>(v);
+    case ParamType::kTable: return std::holds_alternative<JsonText>(v);
   }
   return false;
 }
@@ -59,7 +70,10 @@ DatabaseCodes encode_database_codes(Method& method, const data::Dataset& dataset
 Params::Params(const std::string& method, const ParamTable& table,
                const std::map<std::string, ParamValue>& overrides)
     : method_(method) {
-  for (const auto& spec : table) values_[spec.name] = spec.default_value;
+  for (const auto& spec : table) {
+    values_[spec.name] = spec.default_value;
+    if (!spec.in_key) not_in_key_.push_back(spec.name);
+  }
   for (const auto& [name, value] : overrides) {
     const ParamSpec* spec = nullptr;
     for (const auto& s : table)
@@ -112,15 +126,28 @@ double Params::real(const std::string& name) const {
 }
 const std::string& Params::string(const std::string& name) const { return std::get<std::string>(get(name)); }
 bool Params::boolean(const std::string& name) const { return std::get<bool>(get(name)); }
+const std::vector<std::string>& Params::strings(const std::string& name) const {
+  return std::get<std::vector<std::string>>(get(name));
+}
+const std::string& Params::table_json(const std::string& name) const { return std::get<JsonText>(get(name)).json; }
 
-std::string Params::to_json() const {
+std::string Params::to_json() const { return json(false); }
+std::string Params::key_json() const { return json(true); }
+
+std::string Params::json(bool key_only) const {
   JsonWriter j;
   j.begin_object();
   for (const auto& [k, v] : values_) {
+    if (key_only && std::find(not_in_key_.begin(), not_in_key_.end(), k) != not_in_key_.end()) continue;
     j.key(k);
     if (auto* i = std::get_if<int64_t>(&v)) j.value(static_cast<long long>(*i));
     else if (auto* d = std::get_if<double>(&v)) j.value(*d);
     else if (auto* s = std::get_if<std::string>(&v)) j.value(*s);
+    else if (auto* l = std::get_if<std::vector<std::string>>(&v)) {
+      j.begin_array();
+      for (const auto& e : *l) j.value(e);
+      j.end_array();
+    } else if (auto* t = std::get_if<JsonText>(&v)) j.raw(t->json);
     else j.value(std::get<bool>(v));
   }
   j.end_object();

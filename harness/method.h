@@ -17,12 +17,20 @@ namespace cmh {
 
 namespace data {
 struct Dataset;
-}
+struct Split;
+}  // namespace data
 
-/// A parameter value as written in TOML: integer, real, string or boolean.
-using ParamValue = std::variant<int64_t, double, std::string, bool>;
+/// A TOML table given as a parameter (an external program's pass-through settings), held as
+/// JSON with sorted keys so that it hashes the same however the file orders it.
+struct JsonText {
+  std::string json;
+};
 
-enum class ParamType { kInt, kReal, kString, kBool };
+/// A parameter value as written in TOML: integer, real, string, boolean, a list of strings or a
+/// table.
+using ParamValue = std::variant<int64_t, double, std::string, bool, std::vector<std::string>, JsonText>;
+
+enum class ParamType { kInt, kReal, kString, kBool, kStringList, kTable };
 
 /// One row of a method's parameter table: the one home of a default (STYLE.md).
 struct ParamSpec {
@@ -34,6 +42,9 @@ struct ParamSpec {
   /// kString: a file that must exist when the value is not empty, checked as soon as the
   /// experiment is read (a missing weights file must not surface hours into a grid).
   bool existing_file = false;
+  /// False for settings that cannot change a result (an external program's timeout): they are
+  /// stored with the run but left out of its cell key, so changing them re-runs nothing.
+  bool in_key = true;
 };
 
 using ParamTable = std::vector<ParamSpec>;
@@ -51,14 +62,20 @@ class Params {
   double real(const std::string& name) const;  ///< accepts integers too
   const std::string& string(const std::string& name) const;
   bool boolean(const std::string& name) const;
+  const std::vector<std::string>& strings(const std::string& name) const;
+  const std::string& table_json(const std::string& name) const;  ///< a kTable value as JSON
   const std::map<std::string, ParamValue>& values() const { return values_; }
-  /// Sorted-key JSON of every value: stored with each run and part of its cell key.
+  /// Sorted-key JSON of every value: stored with each run.
   std::string to_json() const;
+  /// The same without the values whose spec says in_key = false: what a cell key hashes.
+  std::string key_json() const;
 
  private:
   const ParamValue& get(const std::string& name) const;
+  std::string json(bool key_only) const;
   std::string method_;
   std::map<std::string, ParamValue> values_;
+  std::vector<std::string> not_in_key_;
 };
 
 std::string param_type_name(ParamType t);
@@ -93,6 +110,19 @@ struct RunContext {
   /// True once the user asked to stop (SIGINT): a method finishes its checkpoint, then throws
   /// cmh::Interrupted.
   std::function<bool()> stop_requested;
+  /// The cell: its key, the experiment's name and folder (where an entry's relative paths start),
+  /// and the folder beside the database for what outlives a cell (<db>.ckpt) and its logs.
+  std::string cell_key, experiment, experiment_dir, scratch_dir, log_path;
+  /// The entry's EntryInputs::key_json as the cell key hashed it ("" = none).
+  std::string inputs_key_json;
+  /// Provenance a method learns while it runs (an external program's command and version line):
+  /// (key, JSON value) pairs stored with the run's library versions.
+  std::vector<std::pair<std::string, std::string>> provenance;
+};
+
+/// The four code sets of a cell, in the split's item order.
+struct SplitCodes {
+  eval::PackedBits query_image, query_text, database_image, database_text;
 };
 
 /// A cross-modal hashing method: learns from the training items, then encodes any items of
@@ -117,6 +147,14 @@ class Method {
   virtual std::vector<int> bit_ranking() const { return {}; }
   /// What the ranking is (e.g. "intended attention ranking"), named in every bit-scalable result.
   virtual std::string bit_ranking_name() const { return ""; }
+  /// Methods that learn and encode in one step outside this process (an external program) return
+  /// every code set of the split here; nullopt (the default): the runner calls fit and the
+  /// encoders.
+  virtual std::optional<SplitCodes> fit_and_encode(const data::Dataset& dataset, const data::Split& split,
+                                                   RunContext& ctx) {
+    (void)dataset, (void)split, (void)ctx;
+    return std::nullopt;
+  }
 };
 
 /// The database's image-side and text-side codes: encode_database's one code for both when the
@@ -125,6 +163,12 @@ struct DatabaseCodes {
   eval::PackedBits image, text;
 };
 DatabaseCodes encode_database_codes(Method& method, const data::Dataset& dataset, const std::vector<int64_t>& items);
+
+/// What a method entry brings besides its parameters, worked out when the experiment is read.
+struct EntryInputs {
+  std::string key_json;               ///< more for the cell key (e.g. hashes of a program's files); "" = none
+  std::vector<std::string> commands;  ///< what the entry would run, for `cmhbench plan`
+};
 
 /// A registered method: name, citation, parameter table and factory.
 struct MethodInfo {
@@ -137,6 +181,10 @@ struct MethodInfo {
   /// True when the method computes on ctx.device (the deep ones); the others compute on the CPU
   /// whatever the device, and their runs record "cpu" with a note.
   bool uses_device = false;
+  /// Checks what the table's types cannot (a command's shape) once the parameters are resolved,
+  /// given the experiment file's folder, and says what the entry brings (EntryInputs); unset for
+  /// methods whose parameters say everything. Throws cmh::InputError.
+  std::function<EntryInputs(const Params&, const std::string& experiment_dir)> inputs;
 };
 
 /// name → MethodInfo for every built-in method (filled by register_builtin_methods; explicit
