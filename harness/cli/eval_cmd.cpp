@@ -10,50 +10,11 @@
 #include "common/error.h"
 #include "common/json.h"
 #include "eval/metrics.h"
+#include "io/codes_file.h"
 #include "io/mat_file.h"
 
 namespace cmh::cli {
 namespace {
-
-// Reads an items×bits code matrix in {−1,+1} or {0,1}; refuses anything else.
-std::optional<eval::PackedBits> read_codes(const io::MatReader& mat, const std::string& var,
-                                           bool required, bool items_are_cols) {
-  if (!mat.has(var)) {
-    if (required) mat.info(var);  // throws, naming the variables the file holds
-    return std::nullopt;
-  }
-  const io::MatArray<double> a = mat.read_double(var);
-  if (a.dims.size() != 2)
-    throw InputError("eval: '" + mat.path() + "' variable '" + var + "' has " +
-                     std::to_string(a.dims.size()) + " dimensions; codes must be a 2-D items×bits matrix");
-  const std::vector<double> v = io::to_row_major(a, items_are_cols);
-  const size_t n = items_are_cols ? a.cols() : a.rows();
-  const size_t bits = items_are_cols ? a.rows() : a.cols();
-  if (n == 0 || bits == 0)
-    throw InputError("eval: '" + mat.path() + "' variable '" + var + "' is empty (" +
-                     mat.info(var).shape() + ")");
-  if (bits > static_cast<size_t>(eval::PackedBits::kMaxBits))
-    throw InputError("eval: '" + mat.path() + "' variable '" + var + "' has " + std::to_string(bits) +
-                     " bits per item (max " + std::to_string(eval::PackedBits::kMaxBits) +
-                     "); if items are columns, pass --layout cols");
-  bool has_neg = false, has_zero = false;
-  for (size_t i = 0; i < v.size(); ++i) {
-    const double x = v[i];
-    if (x == -1.0) has_neg = true;
-    else if (x == 0.0) has_zero = true;
-    else if (x != 1.0)
-      throw InputError("eval: '" + mat.path() + "' variable '" + var + "' holds the value " +
-                       std::to_string(x) + " at item " + std::to_string(i / bits) + ", bit " +
-                       std::to_string(i % bits) +
-                       "; codes must be binary, all in {-1,+1} or all in {0,1} (binarise with sign first)");
-  }
-  if (has_neg && has_zero)
-    throw InputError("eval: '" + mat.path() + "' variable '" + var +
-                     "' mixes -1 and 0; codes must be all in {-1,+1} or all in {0,1}");
-  std::vector<uint8_t> b(v.size());
-  for (size_t i = 0; i < v.size(); ++i) b[i] = v[i] > 0.0 ? 1 : 0;
-  return eval::PackedBits::from_binary(b.data(), n, static_cast<int>(bits));
-}
 
 eval::PackedBits read_labels(const io::MatReader& mat, const std::string& var, bool items_are_cols) {
   const io::MatArray<double> a = mat.read_double(var);
@@ -148,10 +109,10 @@ int eval_command(const Args& args) {
 
   io::MatReader mat(file);
   auto named = [&](const char* o) { return !vm[o].defaulted(); };
-  const auto qi = read_codes(mat, q_img, named("q-img"), cols);
-  const auto qt = read_codes(mat, q_txt, named("q-txt"), cols);
-  const auto ri = read_codes(mat, r_img, named("r-img"), cols);
-  const auto rt = read_codes(mat, r_txt, named("r-txt"), cols);
+  const auto qi = io::read_codes(mat, q_img, named("q-img"), cols, "eval");
+  const auto qt = io::read_codes(mat, q_txt, named("q-txt"), cols, "eval");
+  const auto ri = io::read_codes(mat, r_img, named("r-img"), cols, "eval");
+  const auto rt = io::read_codes(mat, r_txt, named("r-txt"), cols, "eval");
   const eval::PackedBits ql = read_labels(mat, q_label, cols);
   const eval::PackedBits rl = read_labels(mat, r_label, cols);
   if (qi) check_rows(file, q_img, qi->size(), q_label, ql.size());

@@ -430,9 +430,11 @@ MatArray<uint8_t> MatReader::read_uint8(const std::string& name) const {
 
 struct MatWriter::Impl {
   mat_t* mat = nullptr;
+  bool compress = true;
 };
 
-MatWriter::MatWriter(const std::string& path, bool v73) : path_(path), impl_(std::make_unique<Impl>()) {
+MatWriter::MatWriter(const std::string& path, bool v73, bool compress) : path_(path), impl_(std::make_unique<Impl>()) {
+  impl_->compress = compress;
   install_log_once();
   impl_->mat = Mat_CreateVer(path.c_str(), nullptr, v73 ? MAT_FT_MAT73 : MAT_FT_MAT5);
   if (!impl_->mat)
@@ -445,14 +447,14 @@ MatWriter::~MatWriter() {
 }
 
 namespace {
-void write_var(mat_t* mat, const std::string& path, const std::string& name,
+void write_var(mat_t* mat, bool compress, const std::string& path, const std::string& name,
                const std::vector<size_t>& dims, enum matio_classes cls, enum matio_types type,
                const void* data) {
   std::vector<size_t> d = dims;
   matvar_t* v = Mat_VarCreate(name.c_str(), cls, type, static_cast<int>(d.size()), d.data(),
                               const_cast<void*>(data), MAT_F_DONT_COPY_DATA);
   if (!v) throw InputError("mat: cannot create variable '" + name + "' in '" + path + "'" + last_log());
-  const int rc = Mat_VarWrite(mat, v, MAT_COMPRESSION_ZLIB);
+  const int rc = Mat_VarWrite(mat, v, compress ? MAT_COMPRESSION_ZLIB : MAT_COMPRESSION_NONE);
   Mat_VarFree(v);
   if (rc != 0)
     throw InputError("mat: cannot write variable '" + name + "' to '" + path + "'" + last_log());
@@ -460,16 +462,16 @@ void write_var(mat_t* mat, const std::string& path, const std::string& name,
 }  // namespace
 
 void MatWriter::write(const std::string& name, const std::vector<size_t>& dims, const double* data) {
-  write_var(impl_->mat, path_, name, dims, MAT_C_DOUBLE, MAT_T_DOUBLE, data);
+  write_var(impl_->mat, impl_->compress, path_, name, dims, MAT_C_DOUBLE, MAT_T_DOUBLE, data);
 }
 void MatWriter::write(const std::string& name, const std::vector<size_t>& dims, const float* data) {
-  write_var(impl_->mat, path_, name, dims, MAT_C_SINGLE, MAT_T_SINGLE, data);
+  write_var(impl_->mat, impl_->compress, path_, name, dims, MAT_C_SINGLE, MAT_T_SINGLE, data);
 }
 void MatWriter::write(const std::string& name, const std::vector<size_t>& dims, const uint8_t* data) {
-  write_var(impl_->mat, path_, name, dims, MAT_C_UINT8, MAT_T_UINT8, data);
+  write_var(impl_->mat, impl_->compress, path_, name, dims, MAT_C_UINT8, MAT_T_UINT8, data);
 }
 void MatWriter::write(const std::string& name, const std::vector<size_t>& dims, const int32_t* data) {
-  write_var(impl_->mat, path_, name, dims, MAT_C_INT32, MAT_T_INT32, data);
+  write_var(impl_->mat, impl_->compress, path_, name, dims, MAT_C_INT32, MAT_T_INT32, data);
 }
 
 template <class T>

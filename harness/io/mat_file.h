@@ -67,9 +67,11 @@ class MatReader {
 };
 
 /// Writes a new .mat file (v5 compressed, or v7.3 when asked). Data are column-major.
+/// `compress` = false writes v5 without zlib: for a file read once, soon (a hand-over to another
+/// program), compressing costs more than it saves.
 class MatWriter {
  public:
-  explicit MatWriter(const std::string& path, bool v73 = false);
+  explicit MatWriter(const std::string& path, bool v73 = false, bool compress = true);
   ~MatWriter();
   MatWriter(const MatWriter&) = delete;
   MatWriter& operator=(const MatWriter&) = delete;
