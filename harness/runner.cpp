@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include "bit_scale.h"
@@ -124,6 +125,14 @@ std::string protocol_json(const Params& params, const data::Dataset& d, const da
   j.end_array();
   j.end_object();
   return j.str();
+}
+
+// The library versions object with a method's own provenance entries added (JSON values).
+std::string with_provenance(const std::string& versions_json,
+                            const std::vector<std::pair<std::string, std::string>>& entries) {
+  std::string out = versions_json.substr(0, versions_json.rfind('}'));
+  for (const auto& [k, v] : entries) out += (out.size() > 1 ? "," : "") + JsonWriter::quote(k) + ":" + v;
+  return out + "}";
 }
 
 void collect(const std::string& dir, const eval::DirectionMetrics& m, std::vector<store::Metric>& metrics,
@@ -332,6 +341,12 @@ RunSummary run_experiment(const Experiment& e, const RunOptions& opt) {
       };
       ctx.stop_requested = [] { return g_stop.load(); };
       ctx.checkpoint_dir = checkpoint_dir;
+      ctx.cell_key = cell.key;
+      ctx.experiment = e.name;
+      ctx.experiment_dir = cell.method->experiment_dir;
+      ctx.scratch_dir = db_path + ".ckpt";
+      ctx.log_path = db_path + ".logs/" + cell.key + ".log";
+      ctx.inputs_key_json = cell.method->inputs.key_json;
       auto method = info.create();
 
       // Model selection other than "final": the runner scores the method's current codes.
@@ -365,17 +380,24 @@ RunSummary run_experiment(const Experiment& e, const RunOptions& opt) {
         };
       }
       auto t = Clock::now();
-      method->fit(ds, fit_items, ctx);
-      timings.train = seconds_since(t);
-
-      t = Clock::now();
       eval::CrossModalCodes codes;
-      codes.query_image = method->encode_image(ds, split.query);
-      codes.query_text = method->encode_text(ds, split.query);
-      DatabaseCodes retrieval = encode_database_codes(*method, ds, split.database);
-      codes.database_image = std::move(retrieval.image);
-      codes.database_text = std::move(retrieval.text);
-      timings.encode = seconds_since(t);
+      if (std::optional<SplitCodes> all = method->fit_and_encode(ds, split, ctx)) {
+        timings.train = seconds_since(t);  // learning and encoding in one (an external program)
+        codes.query_image = std::move(all->query_image);
+        codes.query_text = std::move(all->query_text);
+        codes.database_image = std::move(all->database_image);
+        codes.database_text = std::move(all->database_text);
+      } else {
+        method->fit(ds, fit_items, ctx);
+        timings.train = seconds_since(t);
+        t = Clock::now();
+        codes.query_image = method->encode_image(ds, split.query);
+        codes.query_text = method->encode_text(ds, split.query);
+        DatabaseCodes retrieval = encode_database_codes(*method, ds, split.database);
+        codes.database_image = std::move(retrieval.image);
+        codes.database_text = std::move(retrieval.text);
+        timings.encode = seconds_since(t);
+      }
       for (const auto* p : {&codes.query_image, &codes.query_text, &codes.database_image, &codes.database_text})
         if (p->bits() != cell.bits)
           throw std::logic_error(cell.method->method + " returned " + std::to_string(p->bits()) +
@@ -397,9 +419,10 @@ RunSummary run_experiment(const Experiment& e, const RunOptions& opt) {
         bit_scale(codes, ranking, results, static_cast<uint64_t>(cell.seed), threads, metrics, curves);
         ctx.notes.push_back("bit-scalable codes: bits kept by the " + method->bit_ranking_name());
       }
-      if (!ctx.notes.empty()) {
+      if (!ctx.provenance.empty()) rec.library_versions_json = with_provenance(versions, ctx.provenance);
+      if (!ctx.notes.empty() || !ctx.provenance.empty()) {
         rec.protocol_json = protocol_json(cell.method->params, ds, split, ctx.notes);
-        db.begin_run(rec);  // same key and id: records the notes before the results land
+        db.begin_run(rec);  // same key and id: records notes and provenance before the results land
       }
       db.finish_run(run_id, metrics, curves, epochs, timings);
       std::filesystem::remove_all(checkpoint_dir, ec);

@@ -9,6 +9,7 @@
 #include "baselines/seph/seph.h"
 #include "baselines/stmh/stmh.h"
 #include "method.h"
+#include "methods/external/external.h"
 #include "methods/mlsph/mlsph.h"
 #include "methods/scahn/scahn.h"
 
@@ -24,6 +25,7 @@ void add_builtin_methods(Registry& r) {
   r.add(baselines::seph_rnd_method_info());
   r.add(baselines::seph_km_method_info());
   r.add(baselines::stmh_method_info());
+  r.add(external::external_method_info());
   r.add(methods::mlsph_method_info());
   r.add(methods::scahn_method_info());
 }

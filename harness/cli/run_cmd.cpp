@@ -1,4 +1,5 @@
 // `cmhbench run EXP` and `cmhbench plan EXP`.
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -79,6 +80,17 @@ int plan_command(const Args& args) {
                 c.dataset->declaration.name.c_str(), c.bits, static_cast<long long>(c.seed), st.c_str());
   }
   std::printf("%zu cells, %zu done, %zu to run (%s)\n", shown, done, shown - done, db.c_str());
+  // Every program the file would start, before anything runs (external methods).
+  std::vector<const MethodEntry*> runs_programs;
+  for (const Cell& c : expand_cells(e))
+    if (f.accepts(c) && !c.method->inputs.commands.empty() &&
+        std::find(runs_programs.begin(), runs_programs.end(), c.method) == runs_programs.end())
+      runs_programs.push_back(c.method);
+  if (!runs_programs.empty()) {
+    std::printf("\nprograms this file starts (from their argv, never through a shell; once per cell):\n");
+    for (const MethodEntry* m : runs_programs)
+      for (const auto& command : m->inputs.commands) std::printf("  %-14s %s\n", m->label.c_str(), command.c_str());
+  }
   return 0;
 }
 

@@ -26,6 +26,10 @@ struct Modality {
   /// MIRFLICKR's real labels and tags): every output that depends on it must say so.
   bool synthetic = false;
   std::string source;  ///< "file.mat:YAll", or "synthetic(seed=…)"
+  /// Pixels read from one variable of one file: that file, the variable and its declared
+  /// pixel_layout, so that a program outside cmhbench (an external method) can read the array
+  /// where it lies instead of a copy; empty otherwise.
+  std::string stored_file, stored_variable, stored_pixel_layout;
 };
 
 /// Size and SHA-256 of one input file, recorded in every run's provenance.

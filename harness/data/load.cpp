@@ -355,6 +355,11 @@ Dataset Loader::load() {
       m.dim = parts[0].cols;
       m.features = concat(parts);
     } else {
+      if (md.variables.size() == 1) {
+        m.stored_file = md.file;
+        m.stored_variable = md.variables.front();
+        m.stored_pixel_layout = md.pixel_layout;
+      }
       std::vector<Part<uint8_t>> parts;
       size_t shape0[3] = {};
       for (const auto& v : md.variables) {

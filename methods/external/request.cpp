@@ -1,0 +1,123 @@
+// The hand-over file holds each array exactly as it lies in memory (row-major, items first),
+// which MATLAB's column-major order reads as the reversed shape: labels L×n, features D×n,
+// pixels W×H×C×n. Writing it needs no transposed copy, and every reader gets the same rule:
+// reverse the axes (NumPy: .T) for items first.
+#include "methods/external/request.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "common/error.h"
+#include "common/json.h"
+#include "data/sha256.h"
+#include "io/mat_file.h"
+
+namespace cmh::external {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Beyond this many bytes in one variable, MAT v5 (32-bit sizes) cannot hold it: v7.3 (HDF5).
+constexpr size_t kMat5Bytes = (size_t{1} << 31) - 4096;
+
+bool materialised(const data::Modality& m, bool materialise_pixels) {
+  return m.kind == data::ModalityKind::kFeatures || materialise_pixels || m.stored_file.empty();
+}
+
+size_t modality_bytes(const data::Modality& m) {
+  return m.kind == data::ModalityKind::kFeatures ? m.features.size() * sizeof(float) : m.pixels.size();
+}
+
+std::vector<size_t> materialised_dims(const data::Modality& m) {
+  if (m.kind == data::ModalityKind::kFeatures) return {m.dim, m.n};
+  return {m.width, m.height, m.channels, m.n};
+}
+
+// Where the declared variable's axes are, in MATLAB's size() order (the declaration's pixel_layout).
+std::vector<size_t> declared_dims(const data::Modality& m) {
+  std::vector<size_t> dims;
+  for (char axis : m.stored_pixel_layout)
+    dims.push_back(axis == 'n' ? m.n : axis == 'c' ? m.channels : axis == 'h' ? m.height : m.width);
+  return dims;
+}
+
+void write_entry(JsonWriter& j, const std::string& file, const std::string& variable, const std::string& cls,
+                 const std::vector<size_t>& dims, const std::string& axes, const std::string& kind, bool synthetic,
+                 const std::string& source) {
+  j.begin_object();
+  j.key("file").value(file).key("variable").value(variable).key("class").value(cls);
+  j.key("dims").begin_array();
+  for (size_t d : dims) j.value(d);
+  j.end_array();
+  j.key("axes").value(axes).key("kind").value(kind).key("synthetic").value(synthetic).key("source").value(source);
+  j.end_object();
+}
+
+std::string content_hash(const data::Dataset& d, bool materialise_pixels) {
+  data::Sha256 h;
+  auto text = [&](const std::string& s) { h.update(s.data(), s.size() + 1); };
+  text(d.name + " n=" + std::to_string(d.n) + " labels=" + std::to_string(d.num_labels));
+  h.update(d.labels.data(), d.labels.size());
+  for (const data::Modality* m : {&d.image, &d.text}) {
+    if (!materialised(*m, materialise_pixels)) continue;
+    std::string shape;
+    for (size_t x : materialised_dims(*m)) shape += std::to_string(x) + "x";
+    text(shape);
+    if (m->kind == data::ModalityKind::kFeatures) h.update(m->features.data(), m->features.size() * sizeof(float));
+    else h.update(m->pixels.data(), m->pixels.size());
+  }
+  return h.hex_digest().substr(0, 16);
+}
+
+}  // namespace
+
+std::string hand_over_data(const data::Dataset& d, const std::string& cache_dir, bool materialise_pixels) {
+  const bool image_here = materialised(d.image, materialise_pixels);
+  const bool text_here = materialised(d.text, materialise_pixels);
+  const bool v73 = d.labels.size() > kMat5Bytes || (image_here && modality_bytes(d.image) > kMat5Bytes) ||
+                   (text_here && modality_bytes(d.text) > kMat5Bytes);
+  std::error_code ec;
+  fs::create_directories(cache_dir, ec);
+  const std::string file =
+      fs::absolute(fs::path(cache_dir) / (d.name + "-" + content_hash(d, materialise_pixels) + ".mat")).string();
+  if (!fs::exists(file)) {
+    const std::string tmp = file + ".tmp" + std::to_string(getpid());
+    try {
+      io::MatWriter w(tmp, v73, /*compress=*/false);
+      w.write("labels", {d.num_labels, d.n}, d.labels.data());
+      if (image_here && d.image.kind == data::ModalityKind::kFeatures) w.write("image", materialised_dims(d.image), d.image.features.data());
+      else if (image_here) w.write("image", materialised_dims(d.image), d.image.pixels.data());
+      if (text_here && d.text.kind == data::ModalityKind::kFeatures) w.write("text", materialised_dims(d.text), d.text.features.data());
+      else if (text_here) w.write("text", materialised_dims(d.text), d.text.pixels.data());
+    } catch (...) {
+      fs::remove(tmp, ec);
+      throw;
+    }
+    fs::rename(tmp, file, ec);  // another process may have renamed the same contents first: fine
+    if (ec && !fs::exists(file))
+      throw InputError("external: cannot place the data file '" + file + "': " + ec.message());
+    fs::remove(tmp, ec);
+  }
+
+  JsonWriter j;
+  j.begin_object();
+  j.key("n").value(d.n).key("num_labels").value(d.num_labels);
+  j.key("mat_version").value(v73 ? "7.3" : "5");
+  j.key("labels");
+  write_entry(j, file, "labels", "uint8", {d.num_labels, d.n}, "ln", "labels", false, "");
+  for (const auto& [name, m] : {std::pair<const char*, const data::Modality*>{"image", &d.image}, {"text", &d.text}}) {
+    j.key(name);
+    const bool features = m->kind == data::ModalityKind::kFeatures;
+    if (materialised(*m, materialise_pixels))
+      write_entry(j, file, name, features ? "single" : "uint8", materialised_dims(*m), features ? "dn" : "whcn",
+                  features ? "features" : "pixels", m->synthetic, m->source);
+    else
+      write_entry(j, fs::absolute(m->stored_file).string(), m->stored_variable, "uint8", declared_dims(*m),
+                  m->stored_pixel_layout, "pixels", m->synthetic, m->source);
+  }
+  j.end_object();
+  return j.str();
+}
+
+}  // namespace cmh::external
