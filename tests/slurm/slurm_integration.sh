@@ -19,6 +19,8 @@
 #     the same cells run directly, uninterrupted, value for value: `cmhbench merge` of the direct
 #     run into a copy of the merged database finds only identical duplicates (the resumed cells
 #     included). The CI grid's check against results/reference/ci.csv covers their values.
+#  4. The external-program cells of the grid (NumPy CCA, PyTorch example; seed 1) as a second array
+#     job: merged, they equal the same cells run directly.
 # If the daemons cannot start here, it prints "SKIPPED: slurm daemons could not start: <reason>"
 # and exits 77 (the skip status ctest and automake use), which .ci/run counts and reports as a
 # skip. KEEP_SCRATCH=1 keeps the scratch folder.
@@ -233,4 +235,27 @@ out=$("$exe" merge "$direct" --into "$scratch/merged-copy.sqlite" 2>&1) ||
   fail "the Slurm cells differ from the same cells run directly: $out"
 echo "$out" | grep -q "0 copied, 4 identical, 0 conflicting" || fail "the Slurm cells differ from a direct run: $out"
 say "merged 4 cells; each equals the same cell run directly, uninterrupted (the resumed MLSPH cells included)"
+
+# ---- 4. external programs (methods/external) as Slurm cells: the NumPy and PyTorch examples of the
+# grid, seed 1, as a second array job; merged, they must equal the same cells run directly.
+ext_dir="$scratch/job-external"
+ext_merged="$scratch/merged-external.sqlite"
+"$exe" slurm experiments/ci.toml --only method=external,seed=1 --tasks 2 --out "$ext_dir" --into "$ext_merged" \
+  --time 0:10:00 || fail "cmhbench slurm failed for the external cells"
+ext_job=$(sbatch --parsable "$ext_dir/job.sbatch") || fail "sbatch refused the external cells' job"
+ext_job=${ext_job%%;*}
+for _ in $(seq 1200); do
+  [ -z "$(squeue -h -j "$ext_job" 2>/dev/null)" ] && break
+  sleep 0.5
+done
+[ -z "$(squeue -h -j "$ext_job" 2>/dev/null)" ] || fail "external array job $ext_job still queued or running after 10 min"
+out=$(bash "$ext_dir/merge.sh") || fail "merge.sh of the external cells failed: $out"
+echo "$out" | grep -q "4 copied, 0 identical, 0 conflicting, 0 not finished; 4 cells done there" ||
+  fail "external cells' merge: $out"
+ext_direct="$scratch/direct-external.sqlite"
+"$exe" run experiments/ci.toml --only method=external,seed=1 --db "$ext_direct" >"$scratch/direct-external.log" 2>&1 ||
+  fail "the direct run of the external cells failed: $(tail -n 5 "$scratch/direct-external.log")"
+out=$("$exe" merge "$ext_direct" --into "$ext_merged" 2>&1) || fail "the external Slurm cells differ from a direct run: $out"
+echo "$out" | grep -q "0 copied, 4 identical, 0 conflicting" || fail "the external Slurm cells differ from a direct run: $out"
+say "external cells: 4 through Slurm (array job $ext_job), each equal to the same cell run directly"
 say "PASSED"
