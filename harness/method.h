@@ -113,6 +113,9 @@ struct RunContext {
   /// The cell: its key, the experiment's name and folder (where an entry's relative paths start),
   /// and the folder beside the database for what outlives a cell (<db>.ckpt) and its logs.
   std::string cell_key, experiment, experiment_dir, scratch_dir, log_path;
+  /// Drops the epochs an earlier, killed attempt of this cell logged (a method that never resumes,
+  /// such as an external program, starts its epochs afresh).
+  std::function<void()> discard_epochs;
   /// The entry's EntryInputs::key_json as the cell key hashed it ("" = none).
   std::string inputs_key_json;
   /// Provenance a method learns while it runs (an external program's command and version line):

@@ -339,6 +339,10 @@ RunSummary run_experiment(const Experiment& e, const RunOptions& opt) {
         write_epoch_log(epoch_log, epochs);
         progress.epoch(log);
       };
+      ctx.discard_epochs = [&] {
+        epochs.clear();
+        std::filesystem::remove(epoch_log, ec);
+      };
       ctx.stop_requested = [] { return g_stop.load(); };
       ctx.checkpoint_dir = checkpoint_dir;
       ctx.cell_key = cell.key;

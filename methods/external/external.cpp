@@ -31,7 +31,10 @@ using Clock = std::chrono::steady_clock;
 constexpr int kProgressFd = 3;
 constexpr size_t kLogLinesInError = 12;
 // Passed through from cmhbench's environment when set; anything else only when pass_env names it.
-const char* const kKeptVariables[] = {"PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "CUDA_VISIBLE_DEVICES"};
+// The last two fix a float order (LibTorch's CPU kernels, OpenBLAS's kernel) for the program as
+// they do for cmhbench, so a reference measured under them covers external cells too.
+const char* const kKeptVariables[] = {"PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "CUDA_VISIBLE_DEVICES",
+                                      "ATEN_CPU_CAPABILITY", "OPENBLAS_CORETYPE"};
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
@@ -152,7 +155,8 @@ class External final : public Method {
     const std::string request = work + "/request.json", codes_file = work + "/codes.mat";
     const std::string log_path = fs::absolute(ctx.log_path).string();
     std::error_code ec;
-    fs::remove(codes_file, ec);  // from an earlier, interrupted attempt
+    fs::remove(codes_file, ec);  // an external cell never resumes: nothing of an earlier, killed attempt counts
+    if (ctx.discard_epochs) ctx.discard_epochs();
 
     // The program's files must still be what the cell key was computed from.
     std::string files_sha;
@@ -325,7 +329,7 @@ MethodInfo external_method_info() {
       {"timeout", ParamType::kString, std::string(""),
        "wall-clock limit, e.g. \"90s\", \"30m\", \"6h\", \"2d\" (\"\": none); not part of the cell key", {}},
       {"pass_env", ParamType::kStringList, std::vector<std::string>{},
-       "environment variables passed besides PATH HOME LANG LC_ALL TMPDIR CUDA_VISIBLE_DEVICES", {}},
+       "environment variables passed besides PATH HOME LANG LC_ALL TMPDIR CUDA_VISIBLE_DEVICES ATEN_CPU_CAPABILITY OPENBLAS_CORETYPE", {}},
       {"pixels", ParamType::kString, std::string("as_declared"),
        "pixels in a declared file: named where they lie, or copied into the hand-over .mat", {"as_declared", "materialise"}},
   };

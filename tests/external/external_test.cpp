@@ -141,7 +141,7 @@ TEST_CASE("an external program past its timeout is killed with its whole process
   CHECK(process_gone(grandchild));
 }
 
-TEST_CASE("SIGINT of cmhbench run reaches the external program; its cell is failed, the run stops", "[external]") {
+TEST_CASE("SIGINT of cmhbench run reaches the external program, fails its cell and stops the run", "[external]") {
   cmh::test::TempDir dir;
   const std::string marker = dir / "sigint";
   cmh::test::write_file(dir / "e.toml", experiment(fake("wait-sigint", marker), "", "[8, 16]"));
@@ -192,7 +192,7 @@ TEST_CASE("an external program gets its argv without a shell and a clean environ
   CHECK(env.find("OMP_NUM_THREADS=1\n") != std::string::npos);  // the experiment's thread count
 }
 
-TEST_CASE("an external entry's files and pass-through parameters are part of its cell key; its timeout is not",
+TEST_CASE("an external entry's files and pass-through parameters are part of its cell key, its timeout is not",
           "[external]") {
   cmh::test::TempDir dir;
   std::filesystem::create_directories(dir / "prog");
@@ -204,6 +204,7 @@ TEST_CASE("an external entry's files and pass-through parameters are part of its
   const std::string base = key("");
   CHECK(key("timeout = \"5h\"") == base);
   CHECK(key("hyper = { epochs = 3 }") != base);
+  CHECK(key("hyper = { epochs = 3, lr = 0.1 }") == key("[methods.params.hyper]\nlr = 0.1\nepochs = 3"));  // order-free
   cmh::test::write_file(dir / "prog/m.py", "print(2)\n");
   CHECK(key("") != base);
   // __pycache__ is not the program: a run that writes it changes nothing.
@@ -213,7 +214,7 @@ TEST_CASE("an external entry's files and pass-through parameters are part of its
   CHECK(key("") == base);
 }
 
-TEST_CASE("plan lists every program an experiment file would start; a missing one stops before anything runs",
+TEST_CASE("plan lists every program an experiment file would start, and a missing one stops the run before anything runs",
           "[external]") {
   cmh::test::TempDir dir;
   cmh::test::write_file(dir / "e.toml", experiment(fake("ok")));

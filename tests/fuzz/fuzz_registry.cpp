@@ -1,7 +1,8 @@
 // The method registry of the fuzz targets and their replay in hardening_tests: the experiment
 // parser asks the registry for names and parameter tables, and the real one
 // (methods/builtin_methods.cpp) links LibTorch. These entries have the parameter kinds real
-// methods have (real, integer, boolean, string with allowed values); nothing is ever trained.
+// methods have (real, integer, boolean, string with allowed values, list of strings, table);
+// nothing is ever trained.
 #include "method.h"
 
 namespace cmh {
@@ -37,6 +38,16 @@ const Registry& Registry::builtin() {
                    spec("selection", ParamType::kString, std::string("final"), {"final", "best_query", "best_val"})};
     deep.create = [] { return std::unique_ptr<Method>(); };
     r.add(deep);
+    // An external program's kinds (a list of strings, a table, a setting outside the key), without
+    // its entry check: the fuzzer must not start programs or hash files.
+    MethodInfo ext;
+    ext.name = "external";
+    ext.summary = "stand-in with an external method's kinds of parameters";
+    ext.params = {spec("command", ParamType::kStringList, std::vector<std::string>{}),
+                  spec("hyper", ParamType::kTable, JsonText{"{}"}), spec("timeout", ParamType::kString, std::string(""))};
+    ext.params.back().in_key = false;
+    ext.create = [] { return std::unique_ptr<Method>(); };
+    r.add(ext);
     return r;
   }();
   return registry;
