@@ -16,9 +16,11 @@
 #include <random>
 #include <thread>
 
+#include "common/json_reader.h"
 #include "data/declaration.h"
 #include "eval/metrics.h"
 #include "experiment.h"
+#include "io/mat_file.h"
 #include "harness/harness_test_util.h"
 #include "skip.h"
 #include "sqlite_query.h"
@@ -169,6 +171,62 @@ TEST_CASE("SIGINT of cmhbench run reaches the external program, fails its cell a
   CHECK(one(db, "select error from runs").find("asked to stop") != std::string::npos);
   // A later run starts the failed cell again.
   CHECK(query(db, "select count(*) from metrics") == std::vector<std::string>{"0"});
+}
+
+TEST_CASE("pixels in a declared file are handed over where they lie, not copied (unless asked)", "[external]") {
+  cmh::test::TempDir dir;
+  const std::string mat = dir / "dcmh.mat";
+  const auto synth = run_command(kExe + " data synth --out " + mat + " --n 300 --image pixels --size 16");
+  INFO(synth.output);
+  REQUIRE(synth.exit_code == 0);
+  const std::string dataset = "[[datasets]]\nname = \"pix\"\n[datasets.labels]\nfile = \"dcmh.mat\"\nvariable = \"LAll\"\n"
+                              "[datasets.text]\nfile = \"dcmh.mat\"\nvariable = \"YAll\"\n"
+                              "[datasets.image]\nfile = \"dcmh.mat\"\nvariable = \"IAll\"\nkind = \"pixels\"\npixel_layout = \"hwcn\"\n"
+                              "[datasets.protocol]\nseed = 1\nquery = 50\ntrain = 150\n";
+  for (const std::string pixels : {"as_declared", "materialise"}) {
+    INFO(pixels);
+    cmh::test::write_file(dir / "e.toml", "name = \"pix\"\nbits = [8]\nseeds = [1]\nthreads = 1\n" + dataset +
+                                              "[[methods]]\nname = \"external\"\n[methods.params]\n" + fake("request") +
+                                              "pixels = \"" + pixels + "\"\n");
+    const std::string db = dir / (pixels + ".sqlite");
+    const auto r = run_command(kExe + " run " + (dir / "e.toml") + " --db " + db);
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    const cmh::JsonValue req = cmh::parse_json(cmh::test::read_file(dir / "request.json"));
+    const cmh::JsonValue& image = *req.find("data")->find("image");
+    const cmh::JsonValue& labels = *req.find("data")->find("labels");
+    std::vector<double> dims;
+    for (const auto& d : image.find("dims")->items) dims.push_back(d.number);
+    CHECK(image.find("kind")->string == "pixels");
+    CHECK(req.find("items")->find("query")->items.size() == 50);
+    CHECK(req.find("items")->find("database")->items.size() == 250);
+    const std::string handed = labels.find("file")->string;  // labels are always materialised
+    CHECK(handed.find(".ckpt/external-data/pix-") != std::string::npos);
+    if (pixels == "as_declared") {
+      CHECK(std::filesystem::equivalent(image.find("file")->string, mat));
+      CHECK(image.find("variable")->string == "IAll");
+      CHECK(image.find("axes")->string == "hwcn");
+      CHECK(dims == std::vector<double>{16, 16, 3, 300});
+      CHECK(!cmh::io::MatReader(handed).has("image"));  // no copy
+    } else {
+      CHECK(image.find("file")->string == handed);
+      CHECK(image.find("axes")->string == "whcn");
+      CHECK(dims == std::vector<double>{16, 16, 3, 300});
+      CHECK(cmh::io::MatReader(handed).info("image").shape() == "16x16x3x300");
+    }
+    std::filesystem::rename(dir / "request.json", dir / ("request-" + pixels + ".json"));
+  }
+  // The Python helper reads both hand-overs as the same items-first array.
+  if (!has_python_modules("numpy, scipy.io")) CMH_SKIP(kPython << " has no NumPy/SciPy: the helper's part is not checked");
+  cmh::test::write_file(dir / "same.py", "import sys\nsys.path.insert(0, sys.argv[1])\nfrom cmhbench_external import Request\n"
+                                          "a = Request(sys.argv[2]).array('image'); b = Request(sys.argv[3]).array('image')\n"
+                                          "l = Request(sys.argv[2]).array('labels')\n"
+                                          "print(a.shape, b.shape, l.shape, a.dtype, (a == b).all())\n");
+  const auto py = run_command(quoted(kPython) + " " + (dir / "same.py") + " " + kExamples + " " + (dir / "request-as_declared.json") +
+                              " " + (dir / "request-materialise.json"));
+  INFO(py.output);
+  CHECK(py.exit_code == 0);
+  CHECK(py.output.find("(300, 3, 16, 16) (300, 3, 16, 16) (300, 24) uint8 True") != std::string::npos);
 }
 
 TEST_CASE("an external program gets its argv without a shell and a clean environment", "[external]") {

@@ -100,6 +100,7 @@ int main(int argc, char** argv) {
     write_lines("args.txt", args);
     write_lines("env.txt", env);
   }
+  if (mode == "request") write_lines("request.json", {text.str()});  // what it was handed, for the test
   if (mode == "nocodes") return 0;
 
   // Labels from the hand-over file (L × n uint8: the in-memory layout, reversed).
