@@ -4,6 +4,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <set>
 #include <sstream>
@@ -83,6 +84,9 @@ struct Parser {
         }
         out[key] = std::move(list);
       } else if (const toml::table* t = v.as_table()) {
+        if (!json_carries(*t))  // toml++ would write inf/nan and dates as strings ("NaN")
+          fail("method '" + method + "' parameter '" + key + "' holds inf, nan or a date, which JSON cannot carry; "
+               "give finite numbers, strings, booleans, lists and tables (a date as a string)");
         out[key] = JsonText{compact_json(*t)};
       } else fail("method '" + method + "' parameter '" + key + "' must be a number, string, boolean, list or table");
     }
@@ -93,6 +97,24 @@ struct Parser {
     std::ostringstream os;
     os << toml::json_formatter{t};
     return os.str();
+  }
+
+  // Whether every value under `n` has a JSON form: no inf, nan, date or time.
+  static bool json_carries(const toml::node& n) {
+    if (const toml::table* t = n.as_table()) {
+      for (const auto& [k, v] : *t) {
+        (void)k;
+        if (!json_carries(v)) return false;
+      }
+      return true;
+    }
+    if (const toml::array* a = n.as_array()) {
+      for (const auto& v : *a)
+        if (!json_carries(v)) return false;
+      return true;
+    }
+    if (const auto* f = n.as_floating_point()) return std::isfinite(f->get());
+    return !(n.is_date() || n.is_time() || n.is_date_time());
   }
 
   // toml++'s JSON (keys sorted: toml::table is ordered) without the whitespace between tokens,

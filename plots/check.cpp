@@ -11,7 +11,7 @@
 
 #include "common/error.h"
 #include "csv.h"
-#include "json_value.h"
+#include "common/json_value.h"
 #include "store/store.h"
 
 namespace cmh::plots {

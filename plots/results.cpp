@@ -6,7 +6,7 @@
 #include <ctime>
 
 #include "common/error.h"
-#include "json_value.h"
+#include "common/json_value.h"
 #include "store/store.h"
 
 namespace cmh::plots {

@@ -13,7 +13,7 @@
 
 #include "common/error.h"
 #include "common/json.h"
-#include "common/json_reader.h"
+#include "common/json_value.h"
 #include "common/subprocess.h"
 #include "data/dataset.h"
 #include "data/sha256.h"
@@ -95,24 +95,23 @@ class ProgressReader {
     if (text.find_first_not_of(" \t\r") == std::string::npos) return;
     JsonValue v;
     try {
-      v = parse_json(text);
+      v = JsonValue::parse(text);
     } catch (const std::exception&) {
-      ignore(text);
-      return;
+      return ignore(text);
     }
-    if (v.kind != JsonValue::Kind::kObject) return ignore(text);
+    if (v.type() != JsonValue::Type::Object) return ignore(text);
     bool used = false;
-    if (const JsonValue* ver = v.find("version"); ver && ver->kind == JsonValue::Kind::kString) {
-      version_ = ver->string;
+    if (v["version"].type() == JsonValue::Type::String) {
+      version_ = v["version"].str();
       used = true;
     }
-    if (const JsonValue* ep = v.find("epoch"); ep && ep->kind == JsonValue::Kind::kNumber && ep->number >= 1) {
+    if (v["epoch"].type() == JsonValue::Type::Number && v["epoch"].num() >= 1) {
       EpochLog log;
-      log.epoch = static_cast<int>(ep->number);
-      if (const JsonValue* n = v.find("epochs"); n && n->kind == JsonValue::Kind::kNumber) log.epochs = static_cast<int>(n->number);
-      for (const auto& [k, x] : v.members)
-        if (k != "epoch" && k != "epochs" && x.kind == JsonValue::Kind::kNumber && std::isfinite(x.number))
-          log.values.emplace_back(k, x.number);
+      log.epoch = static_cast<int>(v["epoch"].num());
+      log.epochs = static_cast<int>(v["epochs"].num(0));
+      for (const auto& [k, x] : v.members())
+        if (k != "epoch" && k != "epochs" && x.type() == JsonValue::Type::Number && std::isfinite(x.num()))
+          log.values.emplace_back(k, x.num());
       if (ctx_.on_epoch) ctx_.on_epoch(log);
       used = true;
     }

@@ -6,7 +6,7 @@
 
 #include "check_fixtures.h"
 #include "plots/compare.h"
-#include "plots/json_value.h"
+#include "common/json_value.h"
 
 using namespace cmh::test;
 
@@ -35,7 +35,7 @@ TEST_CASE("compare: a shift beyond the seed noise is named, an unchanged method 
 
   const auto js = run_command(kExe + " compare " + s.a + " " + b + " --json");
   REQUIRE(js.exit_code == 0);
-  const auto doc = cmh::plots::JsonValue::parse(js.output);
+  const auto doc = cmh::JsonValue::parse(js.output);
   int beyond = 0;
   for (const auto& row : doc["rows"].items()) {
     CHECK(row["n_a"].num() == 3);
@@ -64,7 +64,7 @@ TEST_CASE("compare: one seed gives no interval, groups on one side are listed, b
   const auto js = run_command(kExe + " compare " + s.a + " " + b + " --json --metric map");
   INFO(js.output);
   REQUIRE(js.exit_code == 0);
-  const auto doc = cmh::plots::JsonValue::parse(js.output);
+  const auto doc = cmh::JsonValue::parse(js.output);
   REQUIRE(!doc["rows"].items().empty());
   for (const auto& row : doc["rows"].items()) {
     CHECK(row["metric"].str() == "map");

@@ -16,7 +16,7 @@
 #include <random>
 #include <thread>
 
-#include "common/json_reader.h"
+#include "common/json_value.h"
 #include "data/declaration.h"
 #include "eval/metrics.h"
 #include "experiment.h"
@@ -192,25 +192,25 @@ TEST_CASE("pixels in a declared file are handed over where they lie, not copied 
     const auto r = run_command(kExe + " run " + (dir / "e.toml") + " --db " + db);
     INFO(r.output);
     REQUIRE(r.exit_code == 0);
-    const cmh::JsonValue req = cmh::parse_json(cmh::test::read_file(dir / "request.json"));
-    const cmh::JsonValue& image = *req.find("data")->find("image");
-    const cmh::JsonValue& labels = *req.find("data")->find("labels");
+    const cmh::JsonValue req = cmh::JsonValue::parse(cmh::test::read_file(dir / "request.json"));
+    const cmh::JsonValue& image = req["data"]["image"];
+    const cmh::JsonValue& labels = req["data"]["labels"];
     std::vector<double> dims;
-    for (const auto& d : image.find("dims")->items) dims.push_back(d.number);
-    CHECK(image.find("kind")->string == "pixels");
-    CHECK(req.find("items")->find("query")->items.size() == 50);
-    CHECK(req.find("items")->find("database")->items.size() == 250);
-    const std::string handed = labels.find("file")->string;  // labels are always materialised
+    for (const auto& d : image["dims"].items()) dims.push_back(d.num());
+    CHECK(image["kind"].str() == "pixels");
+    CHECK(req["items"]["query"].items().size() == 50);
+    CHECK(req["items"]["database"].items().size() == 250);
+    const std::string handed = labels["file"].str();  // labels are always materialised
     CHECK(handed.find(".ckpt/external-data/pix-") != std::string::npos);
     if (pixels == "as_declared") {
-      CHECK(std::filesystem::equivalent(image.find("file")->string, mat));
-      CHECK(image.find("variable")->string == "IAll");
-      CHECK(image.find("axes")->string == "hwcn");
+      CHECK(std::filesystem::equivalent(image["file"].str(), mat));
+      CHECK(image["variable"].str() == "IAll");
+      CHECK(image["axes"].str() == "hwcn");
       CHECK(dims == std::vector<double>{16, 16, 3, 300});
       CHECK(!cmh::io::MatReader(handed).has("image"));  // no copy
     } else {
-      CHECK(image.find("file")->string == handed);
-      CHECK(image.find("axes")->string == "whcn");
+      CHECK(image["file"].str() == handed);
+      CHECK(image["axes"].str() == "whcn");
       CHECK(dims == std::vector<double>{16, 16, 3, 300});
       CHECK(cmh::io::MatReader(handed).info("image").shape() == "16x16x3x300");
     }
@@ -288,7 +288,9 @@ TEST_CASE("plan lists every program an experiment file would start, and a missin
            {"command = []", "'command' is empty"},
            {fake("ok") + "timeout = \"soon\"", "timeout \"soon\" is not a duration"},
            {fake("ok") + "files = [\"missing/\"]", "'files' names 'missing/', which does not exist"},
-           {"command = \"python3 m.py\"", "parameter 'command' must be list of strings"}}) {
+           {"command = \"python3 m.py\"", "parameter 'command' must be list of strings"},
+           {fake("ok") + "hyper = { lr = nan }", "holds inf, nan or a date, which JSON cannot carry"},
+           {fake("ok") + "hyper = { when = 1979-05-27 }", "holds inf, nan or a date"}}) {
     cmh::test::write_file(dir / "bad.toml", experiment(params));
     const auto r = run_command(kExe + " run " + (dir / "bad.toml") + " --db " + (dir / "bad.sqlite"));
     INFO(params << "\n" << r.output);

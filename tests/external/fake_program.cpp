@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "common/json_reader.h"
+#include "common/json_value.h"
 #include "io/mat_file.h"
 
 extern char** environ;
@@ -25,7 +25,7 @@ namespace {
 
 std::vector<int64_t> indices(const cmh::JsonValue& items, const char* name) {
   std::vector<int64_t> out;
-  for (const auto& v : items.find(name)->items) out.push_back(static_cast<int64_t>(v.number));
+  for (const auto& v : items[name].items()) out.push_back(static_cast<int64_t>(v.num()));
   return out;
 }
 
@@ -59,12 +59,12 @@ int main(int argc, char** argv) {
   std::ifstream in(request_path);
   std::stringstream text;
   text << in.rdbuf();
-  const cmh::JsonValue req = cmh::parse_json(text.str());
-  const int bits = static_cast<int>(req.find("bits")->number);
-  const std::string codes_file = req.find("codes_file")->string;
-  const cmh::JsonValue& items = *req.find("items");
+  const cmh::JsonValue req = cmh::JsonValue::parse(text.str());
+  const int bits = static_cast<int>(req["bits"].num());
+  const std::string codes_file = req["codes_file"].str();
+  const cmh::JsonValue& items = req["items"];
   const auto query = indices(items, "query"), database = indices(items, "database");
-  const int progress_fd = static_cast<int>(req.find("progress_fd")->number);
+  const int progress_fd = static_cast<int>(req["progress_fd"].num());
   FILE* progress = fdopen(progress_fd, "w");
   std::fprintf(progress, "{\"version\": \"fake_program 1 (%s)\"}\n", mode.c_str());
   std::fprintf(progress, "this line is not JSON\n");
@@ -104,11 +104,10 @@ int main(int argc, char** argv) {
   if (mode == "nocodes") return 0;
 
   // Labels from the hand-over file (L × n uint8: the in-memory layout, reversed).
-  const cmh::JsonValue& lab = *req.find("data")->find("labels");
-  const cmh::io::MatArray<uint8_t> labels =
-      cmh::io::MatReader(lab.find("file")->string).read_uint8(lab.find("variable")->string);
+  const cmh::JsonValue& lab = req["data"]["labels"];
+  const cmh::io::MatArray<uint8_t> labels = cmh::io::MatReader(lab["file"].str()).read_uint8(lab["variable"].str());
   const size_t num_labels = labels.rows();
-  std::mt19937 rng(static_cast<unsigned>(req.find("seed")->number));
+  std::mt19937 rng(static_cast<unsigned>(req["seed"].num()));
   auto qi = codes_for(query, bits, labels.data, num_labels, rng), qt = codes_for(query, bits, labels.data, num_labels, rng);
   auto ri = codes_for(database, bits, labels.data, num_labels, rng), rt = codes_for(database, bits, labels.data, num_labels, rng);
   size_t q_rows = query.size();

@@ -2,9 +2,9 @@
 #include <catch2/catch.hpp>
 
 #include "plots/csv.h"
-#include "plots/json_value.h"
+#include "common/json_value.h"
 
-using cmh::plots::JsonValue;
+using cmh::JsonValue;
 using cmh::plots::parse_csv;
 
 TEST_CASE("CSV round-trips quoted fields and keeps leading comments", "[plots][csv]") {

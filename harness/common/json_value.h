@@ -1,5 +1,7 @@
-// A small JSON reader for the JSON columns of the store (protocol_json, cell_json): the writer
-// side (harness/common/json.h) has no reader, and plots/ must not pull in a JSON library.
+// The one JSON reader of cmhbench (the writer is json.h): the store's JSON columns for reports and
+// checks, and the progress lines of external programs, which are untrusted, so the parser is
+// strict (RFC 8259: no NaN, no leading '+', control characters escaped) and caps nesting.
+// Torch-free, no dependency.
 #pragma once
 
 #include <map>
@@ -7,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace cmh::plots {
+namespace cmh {
 
 /// One parsed JSON value. Lookups of absent keys or wrong types give defaults, never throw:
 /// the report must survive rows written by older or newer runners.
@@ -15,7 +17,8 @@ class JsonValue {
  public:
   enum class Type { Null, Bool, Number, String, Array, Object };
 
-  /// Parses `text`; throws std::runtime_error naming the offset on malformed input.
+  /// Parses one value that fills `text` (whitespace around it allowed); malformed text, or more
+  /// than 64 levels of nesting, throws std::runtime_error ("JSON: expected … at offset N").
   static JsonValue parse(const std::string& text);
 
   Type type() const { return type_; }
@@ -40,4 +43,4 @@ class JsonValue {
   std::map<std::string, JsonValue> object_;
 };
 
-}  // namespace cmh::plots
+}  // namespace cmh

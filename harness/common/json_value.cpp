@@ -1,17 +1,17 @@
-// Recursive descent over the text; nesting is capped so that a hostile line cannot exhaust the stack.
-#include "common/json_reader.h"
+// JsonValue: a strict recursive-descent parser; nesting is capped so that a hostile line (an
+// external program's progress channel) cannot exhaust the stack.
+#include "common/json_value.h"
 
 #include <cstdlib>
 #include <stdexcept>
 
 namespace cmh {
-namespace {
 
 constexpr int kMaxDepth = 64;
 
-class Reader {
+class JsonParser {
  public:
-  explicit Reader(const std::string& t) : t_(t) {}
+  explicit JsonParser(const std::string& t) : t_(t) {}
 
   JsonValue document() {
     JsonValue v = value(0);
@@ -48,38 +48,38 @@ class Reader {
     const char c = t_[i_];
     if (c == '{') {
       ++i_;
-      v.kind = JsonValue::Kind::kObject;
+      v.type_ = JsonValue::Type::Object;
       if (take('}')) return v;
       do {
         space();
         if (i_ >= t_.size() || t_[i_] != '"') fail("a quoted member name");
         std::string k = string();
         if (!take(':')) fail("':'");
-        v.members.emplace_back(std::move(k), value(depth + 1));
+        v.object_[k] = value(depth + 1);
       } while (take(','));
       if (!take('}')) fail("',' or '}'");
     } else if (c == '[') {
       ++i_;
-      v.kind = JsonValue::Kind::kArray;
+      v.type_ = JsonValue::Type::Array;
       if (take(']')) return v;
-      do v.items.push_back(value(depth + 1));
+      do v.array_.push_back(value(depth + 1));
       while (take(','));
       if (!take(']')) fail("',' or ']'");
     } else if (c == '"') {
-      v.kind = JsonValue::Kind::kString;
-      v.string = string();
+      v.type_ = JsonValue::Type::String;
+      v.string_ = string();
     } else if (c == 't') {
       expect_word("true");
-      v.kind = JsonValue::Kind::kBool;
-      v.boolean = true;
+      v.type_ = JsonValue::Type::Bool;
+      v.bool_ = true;
     } else if (c == 'f') {
       expect_word("false");
-      v.kind = JsonValue::Kind::kBool;
+      v.type_ = JsonValue::Type::Bool;
     } else if (c == 'n') {
       expect_word("null");
     } else {
-      v.kind = JsonValue::Kind::kNumber;
-      v.number = number();
+      v.type_ = JsonValue::Type::Number;
+      v.number_ = number();
     }
     return v;
   }
@@ -178,15 +178,12 @@ class Reader {
   size_t i_ = 0;
 };
 
-}  // namespace
+JsonValue JsonValue::parse(const std::string& text) { return JsonParser(text).document(); }
 
-const JsonValue* JsonValue::find(const std::string& key) const {
-  if (kind != Kind::kObject) return nullptr;
-  for (const auto& [k, v] : members)
-    if (k == key) return &v;
-  return nullptr;
+const JsonValue& JsonValue::operator[](const std::string& key) const {
+  static const JsonValue kNull;
+  auto it = object_.find(key);
+  return it == object_.end() ? kNull : it->second;
 }
-
-JsonValue parse_json(const std::string& text) { return Reader(text).document(); }
 
 }  // namespace cmh
