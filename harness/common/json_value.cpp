@@ -92,7 +92,9 @@ class JsonParser {
       while (i_ < t_.size() && t_[i_] >= '0' && t_[i_] <= '9') ++i_;
       return i_ > s;
     };
+    const size_t first = i_;
     if (!digits()) fail("a value");
+    if (t_[first] == '0' && i_ - first > 1) fail("no leading zeros");
     if (i_ < t_.size() && t_[i_] == '.') {
       ++i_;
       if (!digits()) fail("digits after '.'");

@@ -105,10 +105,14 @@ class ProgressReader {
       version_ = v["version"].str();
       used = true;
     }
-    if (v["epoch"].type() == JsonValue::Type::Number && v["epoch"].num() >= 1) {
+    auto count = [](const JsonValue& x) {  // a whole number 1 … 10^9, else 0 (the line is untrusted)
+      const double n = x.num(0);
+      return n >= 1 && n <= 1e9 && n == std::floor(n) ? static_cast<int>(n) : 0;
+    };
+    if (const int epoch = count(v["epoch"]); epoch > 0) {
       EpochLog log;
-      log.epoch = static_cast<int>(v["epoch"].num());
-      log.epochs = static_cast<int>(v["epochs"].num(0));
+      log.epoch = epoch;
+      log.epochs = count(v["epochs"]);
       for (const auto& [k, x] : v.members())
         if (k != "epoch" && k != "epochs" && x.type() == JsonValue::Type::Number && std::isfinite(x.num()))
           log.values.emplace_back(k, x.num());

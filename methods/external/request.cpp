@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <tuple>
+#include <vector>
 
 #include "common/error.h"
 #include "common/json.h"
@@ -74,6 +76,7 @@ class ContentHash {
     lane(a_, tail[0] ^ bytes, 0x9E3779B97F4A7C15ull);
     lane(b_, tail[1] ^ (bytes << 1), 0xC2B2AE3D27D4EB4Full);
   }
+  /// 32 hex digits: both lanes, each word having reached one of them.
   std::string hex() const {
     char buf[33];
     std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(a_), static_cast<unsigned long long>(b_));
@@ -104,7 +107,7 @@ std::string content_hash(const data::Dataset& d, bool materialise_pixels) {
     if (m->kind == data::ModalityKind::kFeatures) h.update(m->features.data(), m->features.size() * sizeof(float));
     else h.update(m->pixels.data(), m->pixels.size());
   }
-  return h.hex().substr(0, 16);
+  return h.hex();
 }
 
 }  // namespace
@@ -121,12 +124,23 @@ std::string hand_over_data(const data::Dataset& d, const std::string& cache_dir,
   if (!fs::exists(file)) {
     const std::string tmp = file + ".tmp" + std::to_string(getpid());
     try {
-      io::MatWriter w(tmp, v73, /*compress=*/false);
-      w.write("labels", {d.num_labels, d.n}, d.labels.data());
-      if (image_here && d.image.kind == data::ModalityKind::kFeatures) w.write("image", materialised_dims(d.image), d.image.features.data());
-      else if (image_here) w.write("image", materialised_dims(d.image), d.image.pixels.data());
-      if (text_here && d.text.kind == data::ModalityKind::kFeatures) w.write("text", materialised_dims(d.text), d.text.features.data());
-      else if (text_here) w.write("text", materialised_dims(d.text), d.text.pixels.data());
+      std::vector<std::string> names = {"labels"};
+      {
+        io::MatWriter w(tmp, v73, /*compress=*/false);
+        w.write("labels", {d.num_labels, d.n}, d.labels.data());
+        for (const auto& [name, m, here] : {std::tuple<const char*, const data::Modality*, bool>{"image", &d.image, image_here},
+                                            {"text", &d.text, text_here}}) {
+          if (!here) continue;
+          if (m->kind == data::ModalityKind::kFeatures) w.write(name, materialised_dims(*m), m->features.data());
+          else w.write(name, materialised_dims(*m), m->pixels.data());
+          names.push_back(name);
+        }
+      }
+      // Read back before it is shared: a file cut short (a full disk) must not be cached.
+      const io::MatReader check(tmp);
+      for (const auto& name : names)
+        if (!check.has(name))
+          throw InputError("external: the hand-over file '" + tmp + "' lacks '" + name + "' after writing; is the disk full?");
     } catch (...) {
       fs::remove(tmp, ec);
       throw;

@@ -64,6 +64,14 @@ int main(int argc, char** argv) {
   const std::string codes_file = req["codes_file"].str();
   const cmh::JsonValue& items = req["items"];
   const auto query = indices(items, "query"), database = indices(items, "database");
+  if (mode == "hang") {  // a grandchild that would outlive a careless kill; its pid for the test, first
+    const pid_t g = fork();
+    if (g == 0) {
+      for (;;) pause();
+    }
+    write_lines(argv[2], {std::to_string(g)});
+    for (;;) pause();
+  }
   const int progress_fd = static_cast<int>(req["progress_fd"].num());
   FILE* progress = fdopen(progress_fd, "w");
   std::fprintf(progress, "{\"version\": \"fake_program 1 (%s)\"}\n", mode.c_str());
@@ -76,14 +84,6 @@ int main(int argc, char** argv) {
     return 3;
   }
   if (mode == "crash") raise(SIGSEGV);
-  if (mode == "hang") {  // a grandchild that would outlive a careless kill; its pid for the test
-    const pid_t g = fork();
-    if (g == 0) {
-      for (;;) pause();
-    }
-    write_lines(argv[2], {std::to_string(g)});
-    for (;;) pause();
-  }
   if (mode == "wait-sigint") {
     static std::string marker;
     marker = argv[2];

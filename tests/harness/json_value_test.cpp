@@ -28,7 +28,7 @@ TEST_CASE("json: an object of numbers, strings, booleans, null, arrays and objec
 }
 
 TEST_CASE("json: malformed text is refused, naming where", "[json]") {
-  for (const std::string bad : {"", "{", "{\"a\" 1}", "{\"a\": 1,}", "[1 2]", "\"open", "{\"a\": tru}", "01x", "1.",
+  for (const std::string bad : {"", "{", "{\"a\" 1}", "{\"a\": 1,}", "[1 2]", "\"open", "{\"a\": tru}", "01x", "007", "1.",
                                 "-", "+1", "nan", "{\"a\": NaN}", "inf", "0x10", "{\"a\": 1} trailing", "\"\\x\"",
                                 "\"\\u12g4\"", "\"tab\there\"", "{a: 1}"}) {
     INFO(bad);

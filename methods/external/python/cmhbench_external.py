@@ -23,7 +23,8 @@ class Request:
         items = self.raw["items"]
         self.train, self.query, self.database = (np.asarray(items[k], dtype=np.int64) for k in ("train", "query", "database"))
         fd = os.environ.get("CMHBENCH_PROGRESS_FD")
-        self._progress = os.fdopen(int(fd), "w", buffering=1) if fd else None
+        # closefd=False: a second Request (or its collection) must not close the channel.
+        self._progress = os.fdopen(int(fd), "w", buffering=1, closefd=False) if fd else None
 
     def kind(self, name):
         """'features' or 'pixels' for "image" and "text"; 'labels' for "labels"."""
