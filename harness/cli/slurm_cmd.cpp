@@ -46,10 +46,14 @@ void check_word(const std::string& option, const std::string& value, const std::
     throw InputError("--" + option + " '" + value + "': expected one word, e.g. " + example);
 }
 
+// The executable users start: the front one beside libexec/ when this is the full one it hands
+// run, plan, methods and slurm to (so the job's merge starts without LibTorch).
 std::string self_executable() {
   std::error_code ec;
   const fs::path p = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string("cmhbench") : p.string();
+  if (ec) return "cmhbench";
+  const fs::path front = p.parent_path().parent_path() / "cmhbench";
+  return p.parent_path().filename() == "libexec" && fs::is_regular_file(front, ec) ? front.string() : p.string();
 }
 
 void write_executable(const fs::path& path, const std::string& text) {
