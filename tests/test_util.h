@@ -2,6 +2,7 @@
 #pragma once
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -61,6 +62,24 @@ inline ProcessResult run_command(const std::string& command) {
   const int status = pclose(p);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
+}
+
+/// A child running `exe ARGS…` with stdout and stderr appended to `log` ("/dev/null" drops them);
+/// returns its pid, for tests that signal or kill it.
+inline pid_t spawn(const std::string& exe, const std::vector<std::string>& args, const std::string& log) {
+  const pid_t pid = fork();
+  if (pid != 0) return pid;
+  FILE* f = std::fopen(log.c_str(), "a");
+  if (f) {
+    dup2(fileno(f), 1);
+    dup2(fileno(f), 2);
+  }
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(exe.c_str()));
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  execv(exe.c_str(), argv.data());
+  _exit(127);
 }
 
 }  // namespace cmh::test

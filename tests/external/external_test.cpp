@@ -5,7 +5,6 @@
 // the C++ CCA; the PyTorch DCMH learns) where python3 has NumPy, SciPy and PyTorch.
 #include <catch2/catch.hpp>
 
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -158,15 +157,8 @@ TEST_CASE("SIGINT of cmhbench run reaches the external program, fails its cell a
   const std::string marker = dir / "sigint";
   cmh::test::write_file(dir / "e.toml", experiment(fake("wait-sigint", marker), "", "[8, 16]"));
   const std::string db = dir / "r.sqlite", exp = dir / "e.toml";
-  const pid_t child = fork();
+  const pid_t child = cmh::test::spawn(kExe, {"run", exp, "--db", db}, "/dev/null");
   REQUIRE(child >= 0);
-  if (child == 0) {
-    const int devnull = open("/dev/null", O_WRONLY);
-    dup2(devnull, 1);
-    dup2(devnull, 2);
-    execl(kExe.c_str(), kExe.c_str(), "run", exp.c_str(), "--db", db.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (!std::filesystem::exists(marker + ".started") && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

@@ -47,21 +47,7 @@ inline CliResult cmhbench(const std::string& args, const std::string& prefix = "
 }
 
 /// A child `cmhbench ARGS…` with stdout and stderr to `log` (appended); returns its pid.
-inline pid_t spawn_cmhbench(const std::vector<std::string>& args, const std::string& log) {
-  const pid_t pid = fork();
-  if (pid != 0) return pid;
-  FILE* f = std::fopen(log.c_str(), "a");
-  if (f) {
-    dup2(fileno(f), 1);
-    dup2(fileno(f), 2);
-  }
-  std::vector<char*> argv;
-  argv.push_back(const_cast<char*>(kExe.c_str()));
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  execv(kExe.c_str(), argv.data());
-  _exit(127);
-}
+inline pid_t spawn_cmhbench(const std::vector<std::string>& args, const std::string& log) { return spawn(kExe, args, log); }
 
 /// A small learnable dataset, row-major: n items, 6 labels, 20-d text and 12-d image features
 /// that both carry the labels (plus seeded noise), so CCA runs on it in well under a second.

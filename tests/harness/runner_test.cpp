@@ -5,7 +5,6 @@
 
 #include <signal.h>
 #include <sqlite3.h>
-#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -102,16 +101,8 @@ TEST_CASE("a run killed with SIGKILL resumes: no lost cell, no duplicate, integr
   // 2 methods × 4 lengths × 2 seeds = 16 cells.
   cmh::test::write_file(dir / "e.toml", cmh::test::tiny_experiment("k", "[8, 16, 24, 32]", "[1, 2]"));
   const std::string db = dir / "r.sqlite";
-  const pid_t child = fork();
+  const pid_t child = cmh::test::spawn(kExe, {"run", dir / "e.toml", "--db", db}, "/dev/null");
   REQUIRE(child >= 0);
-  if (child == 0) {
-    const std::string exp = dir / "e.toml";
-    const int devnull = open("/dev/null", O_WRONLY);
-    dup2(devnull, 1);
-    dup2(devnull, 2);
-    execl(kExe.c_str(), kExe.c_str(), "run", exp.c_str(), "--db", db.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
   // Kill it once a few cells are done, mid-grid.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   while (std::chrono::steady_clock::now() < deadline) {
