@@ -71,6 +71,9 @@ std::vector<std::string> program_environment(const Params& p, const std::string&
   return env;
 }
 
+// What an entry's `files` add to its cell key (EntryInputs::key_json).
+std::string files_key_json(const std::string& files_sha) { return "{\"files_sha256\":\"" + files_sha + "\"}"; }
+
 void write_index_list(JsonWriter& j, const char* name, const std::vector<int64_t>& items) {
   j.key(name).begin_array();
   for (int64_t i : items) j.value(static_cast<long long>(i));
@@ -165,7 +168,7 @@ class External final : public Method {
     std::string files_sha;
     if (!p.strings("files").empty()) {
       files_sha = hash_files(p.strings("files"), dir);
-      if (!ctx.inputs_key_json.empty() && ctx.inputs_key_json.find(files_sha) == std::string::npos)
+      if (ctx.inputs_key_json != files_key_json(files_sha))
         throw InputError("external: the program's files (" + argv_text(p.strings("files")) +
                          ") changed after the experiment was read, so this cell's key no longer describes them; "
                          "run again to give the cell its new key");
@@ -306,15 +309,9 @@ std::string hash_files(const std::vector<std::string>& paths, const std::string&
     }
   }
   std::sort(files.begin(), files.end());
-  data::Sha256 h;
-  for (const auto& [name, path] : files) {
-    h.update(name.data(), name.size() + 1);
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw InputError("external: cannot read '" + path.string() + "' (listed in 'files')");
-    char buf[65536];
-    while (in.read(buf, sizeof buf) || in.gcount() > 0) h.update(buf, static_cast<size_t>(in.gcount()));
-  }
-  return h.hex_digest();
+  std::string listing;  // one "name sha256" line per file: the hash of the whole is the hash of this
+  for (const auto& [name, path] : files) listing += name + " " + data::fingerprint_file(path.string()).sha256 + "\n";
+  return data::sha256_hex(listing);
 }
 
 MethodInfo external_method_info() {
@@ -347,7 +344,7 @@ MethodInfo external_method_info() {
     const char* path = std::getenv("PATH");
     find_program(argv.front(), dir, path ? path : "");  // a missing program must not surface hours into a grid
     EntryInputs in;
-    if (!p.strings("files").empty()) in.key_json = "{\"files_sha256\":\"" + hash_files(p.strings("files"), dir) + "\"}";
+    if (!p.strings("files").empty()) in.key_json = files_key_json(hash_files(p.strings("files"), dir));
     in.commands.push_back(argv_text(argv) + " in " + dir +
                           (p.strings("files").empty() ? " (no files hashed: editing the program re-runs nothing)" : ""));
     return in;

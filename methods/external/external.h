@@ -17,9 +17,9 @@ MethodInfo external_method_info();
 /// "90s", "30m", "6h", "2d", or a plain number of seconds; "" = no limit (0). InputError otherwise.
 double parse_timeout(const std::string& text);
 
-/// SHA-256 over the given files and folders (each folder's files in sorted order, by path
-/// relative to `base_dir` and contents; caches such as __pycache__ and *.pyc left out), as 64 hex
-/// digits. A path that does not exist is an InputError naming it.
+/// SHA-256 over the given files and folders: of the sorted list of "name sha256" lines, one per
+/// file (a folder's files named by their path under it; caches such as __pycache__ and *.pyc
+/// left out), as 64 hex digits. A path that does not exist is an InputError naming it.
 std::string hash_files(const std::vector<std::string>& paths, const std::string& base_dir);
 
 }  // namespace cmh::external
