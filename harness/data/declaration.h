@@ -109,7 +109,10 @@ DatasetDeclaration parse_declaration_file(const std::string& path,
 
 /// Reads and validates every declared file (InputError "data::load: …" naming file, variable and
 /// fix), generates synthetic parts, builds the fixed split and the file fingerprints.
-Dataset load_dataset(const DatasetDeclaration& decl);
+/// Pixels stored in another axis order than NCHW are reordered `pixel_slab_bytes` of items at a
+/// time (read as hyperslabs where the file allows), so loading costs the array plus one slab.
+inline constexpr size_t kPixelSlabBytes = size_t(64) << 20;
+Dataset load_dataset(const DatasetDeclaration& decl, size_t pixel_slab_bytes = kPixelSlabBytes);
 
 /// The split a declaration asks for: the dataset's fixed split, else the seeded split under
 /// decl.protocol; InputError when it has neither.

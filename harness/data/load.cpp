@@ -36,8 +36,8 @@ struct Part {
 
 class Loader {
  public:
-  explicit Loader(const DatasetDeclaration& decl)
-      : decl_(decl), prefix_("data::load: " + decl.origin + ": ") {}
+  Loader(const DatasetDeclaration& decl, size_t pixel_slab_bytes)
+      : decl_(decl), prefix_("data::load: " + decl.origin + ": "), pixel_slab_bytes_(pixel_slab_bytes) {}
 
   [[noreturn]] void fail(const std::string& section, const std::string& what) const {
     throw InputError(prefix_ + section + " " + what);
@@ -83,7 +83,7 @@ class Loader {
     if (i.cls == MatClass::kChar || i.cls == MatClass::kCell || i.cls == MatClass::kStruct ||
         i.cls == MatClass::kOther)
       fail(section, where(r, i.name) + " is of class " + io::mat_class_name(i.cls) + "; " + needed +
-                        " must be a numeric or logical array: name another variable");
+                        " must be a numeric or logical array: name another variable." + io::struct_hint(i));
     if (i.numel() == 0)
       fail(section, where(r, i.name) + " is empty (" + i.shape() +
                         "); name the variable that holds the data");
@@ -188,16 +188,14 @@ class Loader {
            where(r, var) + " has shape " + i.shape() + "; pixels need 4 axes (n, c, h, w)");
     std::vector<size_t> dims = i.dims;
     dims.resize(4, 1);  // MATLAB drops trailing singleton axes (a single item, one channel)
-    // Size and column-major stride of each axis, indexed n, c, h, w (the declaration parser has
-    // checked that pixel_layout is a permutation of "nchw").
-    size_t size[4] = {}, stride[4] = {};
-    size_t s = 1;
+    // Size of each axis, indexed n, c, h, w (the declaration parser has checked that
+    // pixel_layout is a permutation of "nchw").
+    size_t size[4] = {}, axis_of[4] = {};  // axis_of[k]: which of n, c, h, w MATLAB axis k is
     for (size_t k = 0; k < 4; ++k) {
       const size_t axis = std::string_view("nchw").find(md.pixel_layout[k]);
-      if (axis == std::string_view::npos) throw std::logic_error("pixel_layout '" + md.pixel_layout + "' passed the parser");
+      if (axis >= 4) throw std::logic_error("pixel_layout '" + md.pixel_layout + "' passed the parser");
+      axis_of[k] = axis;
       size[axis] = dims[k];
-      stride[axis] = s;
-      s *= dims[k];
     }
     const size_t n = size[0], c = size[1], h = size[2], w = size[3];
     if (c != 1 && c != 3)
@@ -209,20 +207,35 @@ class Loader {
     p.rows = n;
     p.cols = c * h * w;
     shape[0] = c, shape[1] = h, shape[2] = w;
-    MatArray<uint8_t> a = r.read_uint8(var);
     if (md.pixel_layout == "whcn") {  // column-major w,h,c,n is already row-major NCHW
-      p.data = std::move(a.data);
+      p.data = r.read_uint8(var).data;  // read straight into its buffer: the array's size, once
       return p;
     }
-    p.data.resize(a.data.size());
+    // Any other order is reordered into the NCHW buffer a slab of items at a time (kPixelSlabBytes),
+    // so the peak is the array plus one slab, not two arrays (v7.3 files; a v5 variable, under
+    // 2 GB by its format, is read whole: MatReader::read_uint8_slab says why).
+    const size_t item_axis = md.pixel_layout.find('n');
+    const size_t per_item = c * h * w;
+    const bool slabs = r.slab_reads_are_cheap(var) && item_axis < i.dims.size();
+    const size_t slab = slabs ? std::max<size_t>(1, pixel_slab_bytes_ / per_item) : n;
+    p.data.resize(n * per_item);
     uint8_t* out = p.data.data();
-    for (size_t in = 0; in < n; ++in)
-      for (size_t ic = 0; ic < c; ++ic)
-        for (size_t ih = 0; ih < h; ++ih) {
-          const uint8_t* src =
-              a.data.data() + in * stride[0] + ic * stride[1] + ih * stride[2];
-          for (size_t iw = 0; iw < w; ++iw) *out++ = src[iw * stride[3]];
-        }
+    for (size_t first = 0; first < n; first += slab) {
+      const size_t count = std::min(slab, n - first);
+      const MatArray<uint8_t> a = slabs ? r.read_uint8_slab(var, item_axis, first, count) : r.read_uint8(var);
+      // Column-major strides of the slab (indexed n, c, h, w): its item axis is `count` long.
+      size_t st[4] = {}, step = 1;
+      for (size_t k = 0; k < 4; ++k) {
+        st[axis_of[k]] = step;
+        step *= axis_of[k] == 0 ? count : size[axis_of[k]];
+      }
+      for (size_t in = 0; in < count; ++in)
+        for (size_t ic = 0; ic < c; ++ic)
+          for (size_t ih = 0; ih < h; ++ih) {
+            const uint8_t* src = a.data.data() + in * st[0] + ic * st[1] + ih * st[2];
+            for (size_t iw = 0; iw < w; ++iw) *out++ = src[iw * st[3]];
+          }
+    }
     return p;
   }
 
@@ -231,6 +244,7 @@ class Loader {
  private:
   const DatasetDeclaration& decl_;
   std::string prefix_;
+  size_t pixel_slab_bytes_;
   std::map<std::string, std::unique_ptr<MatReader>> readers_;
 };
 
@@ -460,7 +474,7 @@ Dataset Loader::load() {
 
 }  // namespace
 
-Dataset load_dataset(const DatasetDeclaration& decl) {
+Dataset load_dataset(const DatasetDeclaration& decl, size_t pixel_slab_bytes) {
   if (decl.synthetic) {
     Dataset d = generate_synthetic(*decl.synthetic);
     d.name =
@@ -477,7 +491,7 @@ Dataset load_dataset(const DatasetDeclaration& decl) {
     throw InputError("data::load: " + decl.origin +
                      ": the declaration has no [labels] or [text]; parse it with "
                      "parse_declaration, which checks this");
-  return Loader(decl).load();
+  return Loader(decl, pixel_slab_bytes).load();
 }
 
 }  // namespace cmh::data

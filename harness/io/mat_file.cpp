@@ -6,10 +6,12 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
 #include <sstream>
+#include <stdexcept>
 
 #include "common/error.h"
 
@@ -290,6 +292,15 @@ const char* mat_class_name(MatClass c) {
   }
 }
 
+std::string struct_hint(const MatVarInfo& info) {
+  if (info.cls != MatClass::kStruct) return "";
+  if (info.fields.empty()) return " '" + info.name + "' is a struct with no fields.";
+  std::string fields;
+  for (const auto& f : info.fields) fields += (fields.empty() ? "" : ", ") + f;
+  return " '" + info.name + "' is a struct with fields " + fields + ": name one as '" + info.name + "." +
+         info.fields[0] + "'.";
+}
+
 size_t MatVarInfo::numel() const {
   size_t n = dims.empty() ? 0 : 1;
   for (size_t d : dims) n *= d;
@@ -302,12 +313,89 @@ std::string MatVarInfo::shape() const {
   return os.str();
 }
 
+namespace {
+
+// Splits "data.X1" into {"data", "X1"}.
+std::vector<std::string> split_path(const std::string& name) {
+  std::vector<std::string> parts;
+  size_t at = 0;
+  for (;;) {
+    const size_t dot = name.find('.', at);
+    parts.push_back(name.substr(at, dot == std::string::npos ? std::string::npos : dot - at));
+    if (dot == std::string::npos) return parts;
+    at = dot + 1;
+  }
+}
+
+std::string join_names(char* const* names, unsigned n) {
+  std::string out;
+  for (unsigned k = 0; k < n; ++k) out += (k ? ", " : "") + std::string(names[k] ? names[k] : "?");
+  return out;
+}
+
+MatVarInfo describe(const matvar_t* v, const std::string& name) {
+  MatVarInfo info = make_info(v);
+  info.name = name;
+  if (v->class_type == MAT_C_STRUCT) {
+    char* const* names = Mat_VarGetStructFieldnames(v);
+    for (unsigned k = 0; names && k < Mat_VarGetNumberOfFields(const_cast<matvar_t*>(v)); ++k)
+      info.fields.push_back(names[k] ? names[k] : "");
+  }
+  return info;
+}
+
+}  // namespace
+
 struct MatReader::Impl {
   mat_t* mat = nullptr;
   std::vector<MatVarInfo> vars;
   /// v5: no variable can hold more elements than 1100 per byte of the file (zlib's ratio is at
   /// most 1032:1), so dimensions beyond that are corrupt and are refused before matio allocates.
   uint64_t max_elements = UINT64_MAX;
+
+  /// A variable, or a field inside scalar structs ("data.X1"): `var` points into `root`, which owns it.
+  struct Resolved {
+    VarPtr root;
+    matvar_t* var = nullptr;
+  };
+
+  /// Reads the top-level variable of `name` (its data too when `with_data`) and walks its fields.
+  /// The top-level name is known to exist (MatReader::info checked it).
+  Resolved resolve(const std::string& path, const std::string& name, bool with_data) const {
+    const std::vector<std::string> parts = split_path(name);
+    const size_t problems_before = problem_count();
+    Resolved r;
+    r.root.reset(with_data ? Mat_VarRead(mat, parts[0].c_str()) : Mat_VarReadInfo(mat, parts[0].c_str()));
+    if (!r.root || problem_count() != problems_before)
+      throw InputError("mat: '" + path + "' variable '" + parts[0] + "' could not be read" + last_log() +
+                       "; the file is truncated or corrupt: copy or download it again");
+    r.var = r.root.get();
+    std::string so_far = parts[0];
+    for (size_t k = 1; k < parts.size(); ++k) {
+      if (r.var->class_type != MAT_C_STRUCT)
+        throw InputError("mat: '" + path + "' variable '" + so_far + "' is of class " + mat_class_name(to_class(r.var)) +
+                         ", not a struct, so it has no field '" + parts[k] + "'; name '" + so_far + "' itself");
+      if (element_count(r.var) != 1)
+        throw InputError("mat: '" + path + "' variable '" + so_far + "' is a " + make_info(r.var).shape() +
+                         " struct array; only fields of a 1x1 struct can be named (store the array as a field of one struct)");
+      matvar_t* field = Mat_VarGetStructFieldByName(r.var, parts[k].c_str(), 0);
+      if (!field) {
+        char* const* names = Mat_VarGetStructFieldnames(r.var);
+        throw InputError("mat: '" + path + "' variable '" + so_far + "' is a struct with no field '" + parts[k] +
+                         "'; its fields are: " + join_names(names, Mat_VarGetNumberOfFields(r.var)) +
+                         ". Name one as '" + so_far + ".FIELD'");
+      }
+      r.var = field;
+      so_far += "." + parts[k];
+    }
+    return r;
+  }
+
+  /// A numeric variable (or field) read whole and converted to T.
+  template <class T>
+  MatArray<T> read_converted(const std::string& path, const std::string& name, const MatVarInfo& info) const;
+  /// `info` when it is a readable uint8 array; else an InputError saying what it is.
+  MatVarInfo uint8_info(const std::string& path, const std::string& name, const MatVarInfo& info) const;
 };
 
 MatReader::MatReader(const std::string& path) : path_(path), impl_(std::make_unique<Impl>()) {
@@ -335,7 +423,7 @@ MatReader::MatReader(const std::string& path) : path_(path), impl_(std::make_uni
   }
   Mat_Rewind(impl_->mat);
   while (matvar_t* v = Mat_VarReadNextInfo(impl_->mat)) {
-    impl_->vars.push_back(make_info(v));
+    impl_->vars.push_back(describe(v, v->name ? v->name : ""));
     Mat_VarFree(v);
   }
 }
@@ -347,26 +435,46 @@ MatReader::~MatReader() {
 std::vector<MatVarInfo> MatReader::variables() const { return impl_->vars; }
 
 bool MatReader::has(const std::string& name) const {
+  const std::string top = split_path(name)[0];
   for (const auto& v : impl_->vars)
-    if (v.name == name) return true;
+    if (v.name == top) {
+      if (top == name) return true;
+      try {
+        impl_->resolve(path_, name, false);
+        return true;
+      } catch (const InputError&) {
+        return false;
+      }
+    }
   return false;
 }
 
 MatVarInfo MatReader::info(const std::string& name) const {
+  const std::string top = split_path(name)[0];
   for (const auto& v : impl_->vars)
-    if (v.name == name) return v;
-  std::string names;
-  for (const auto& v : impl_->vars) names += (names.empty() ? "" : ", ") + v.name;
+    if (v.name == top) {
+      if (top == name) return v;
+      const Impl::Resolved r = impl_->resolve(path_, name, false);
+      return describe(r.var, name);
+    }
+  std::string names, hints;
+  for (const auto& v : impl_->vars) {
+    names += (names.empty() ? "" : ", ") + v.name;
+    hints += struct_hint(v);
+  }
   throw InputError("mat: '" + path_ + "' has no variable '" + name + "'; it holds: " +
                    (names.empty() ? "(nothing)" : names) +
-                   ". Name one of these in the declaration or command line");
+                   ". Name one of these in the declaration or command line." + hints);
 }
 
 namespace {
 
-template <class T>
-MatArray<T> read_numeric(mat_t* mat, const std::string& path, const MatVarInfo& info, uint64_t max_elements) {
-  const std::string where = "mat: '" + path + "' variable '" + info.name + "'";
+std::string refuse_class(const std::string& where, const MatVarInfo& info) {
+  return where + " is of class " + mat_class_name(info.cls) + "; a numeric or logical array is required." +
+         struct_hint(info);
+}
+
+void check_readable(const std::string& where, const MatVarInfo& info, uint64_t max_elements) {
   uint64_t numel = info.dims.empty() ? 0 : 1;
   for (size_t d : info.dims)
     numel = d != 0 && numel > max_elements / d ? max_elements + 1 : numel * d;
@@ -377,16 +485,18 @@ MatArray<T> read_numeric(mat_t* mat, const std::string& path, const MatVarInfo& 
   if (info.complex) throw InputError(where + " is complex; only real arrays are supported");
   if (info.cls == MatClass::kChar || info.cls == MatClass::kCell || info.cls == MatClass::kStruct ||
       info.cls == MatClass::kOther)
-    throw InputError(where + " is of class " + mat_class_name(info.cls) +
-                     "; a numeric or logical array is required");
-  const size_t problems_before = problem_count();
-  VarPtr v(Mat_VarRead(mat, info.name.c_str()));
-  if (!v || (!v->data && element_count(v.get()) > 0) || problem_count() != problems_before)
+    throw InputError(refuse_class(where, info));
+}
+
+// Converts a variable read with its data (a top-level one or a struct's field) to T.
+template <class T>
+MatArray<T> convert_var(const matvar_t* v, const std::string& where) {
+  if (!v->data && element_count(v) > 0)
     throw InputError(where + " could not be read" + last_log() +
                      "; the file is truncated or corrupt: copy or download it again");
   MatArray<T> out;
   out.dims.assign(v->dims, v->dims + v->rank);
-  const size_t n = element_count(v.get());
+  const size_t n = element_count(v);
   out.data.assign(n, T(0));
   if (v->class_type == MAT_C_SPARSE) {
     if (v->rank != 2) throw InputError(where + " is a sparse array of rank != 2");
@@ -410,22 +520,83 @@ MatArray<T> read_numeric(mat_t* mat, const std::string& path, const MatVarInfo& 
 
 }  // namespace
 
+template <class T>
+MatArray<T> MatReader::Impl::read_converted(const std::string& path, const std::string& name, const MatVarInfo& i) const {
+  const std::string where = "mat: '" + path + "' variable '" + name + "'";
+  check_readable(where, i, max_elements);
+  const size_t problems_before = problem_count();
+  const Resolved r = resolve(path, name, true);
+  if (problem_count() != problems_before)
+    throw InputError(where + " could not be read" + last_log() + "; the file is truncated or corrupt: copy or download it again");
+  return convert_var<T>(r.var, where);
+}
+
 MatArray<double> MatReader::read_double(const std::string& name) const {
-  return read_numeric<double>(impl_->mat, path_, info(name), impl_->max_elements);
+  return impl_->read_converted<double>(path_, name, info(name));
 }
 
 MatArray<float> MatReader::read_float(const std::string& name) const {
-  return read_numeric<float>(impl_->mat, path_, info(name), impl_->max_elements);
+  return impl_->read_converted<float>(path_, name, info(name));
 }
 
-MatArray<uint8_t> MatReader::read_uint8(const std::string& name) const {
-  MatVarInfo i = info(name);
+MatVarInfo MatReader::Impl::uint8_info(const std::string& path, const std::string& name, const MatVarInfo& i) const {
   if (i.cls != MatClass::kUInt8)
-    throw InputError("mat: '" + path_ + "' variable '" + name + "' is of class " +
-                     mat_class_name(i.cls) +
+    throw InputError("mat: '" + path + "' variable '" + name + "' is of class " + mat_class_name(i.cls) +
                      "; pixels must be uint8 (save them with uint8(...) or declare the modality "
                      "as features)");
-  return read_numeric<uint8_t>(impl_->mat, path_, i, impl_->max_elements);
+  check_readable("mat: '" + path + "' variable '" + name + "'", i, max_elements);
+  return i;
+}
+
+// Hyperslabs are read only from v7.3 (HDF5) files: matio 1.5.23's v5 slab reader returns wrong
+// bytes for arrays of rank > 2 (seen with a 3x4x2x5 uint8 array, compressed or not), and a
+// compressed v5 variable would be inflated from its start for every slab anyway. v5 variables
+// are under 2 GB by their format; they are read whole.
+MatArray<uint8_t> MatReader::read_uint8(const std::string& name) const {
+  const MatVarInfo i = impl_->uint8_info(path_, name, info(name));
+  if (!slab_reads_are_cheap(name) || i.numel() == 0) return impl_->read_converted<uint8_t>(path_, name, i);
+  return read_uint8_slab(name, 0, 0, i.dims[0]);
+}
+
+bool MatReader::slab_reads_are_cheap(const std::string& name) const {
+  return name.find('.') == std::string::npos && Mat_GetVersion(impl_->mat) == MAT_FT_MAT73;
+}
+
+MatArray<uint8_t> MatReader::read_uint8_slab(const std::string& name, size_t axis, size_t first, size_t count) const {
+  const MatVarInfo i = impl_->uint8_info(path_, name, info(name));
+  const std::string where = "mat: '" + path_ + "' variable '" + name + "'";
+  if (axis >= i.dims.size() || first + count > i.dims[axis] || count == 0)
+    throw std::logic_error(where + ": slab " + std::to_string(first) + "+" + std::to_string(count) + " of axis " +
+                           std::to_string(axis) + " outside " + i.shape());
+  MatArray<uint8_t> out;
+  out.dims = i.dims;
+  out.dims[axis] = count;
+  // Elements before the axis (inner), along it, and after it (outer), column-major.
+  size_t inner = 1, outer = 1;
+  for (size_t k = 0; k < axis; ++k) inner *= i.dims[k];
+  for (size_t k = axis + 1; k < i.dims.size(); ++k) outer *= i.dims[k];
+  if (!slab_reads_are_cheap(name)) {
+    const MatArray<uint8_t> whole = impl_->read_converted<uint8_t>(path_, name, i);
+    out.data.resize(inner * count * outer);
+    for (size_t o = 0; o < outer; ++o)
+      std::memcpy(out.data.data() + o * inner * count, whole.data.data() + (o * i.dims[axis] + first) * inner, inner * count);
+    return out;
+  }
+  std::vector<int> start(i.dims.size(), 0), stride(i.dims.size(), 1), edge(i.dims.size());
+  for (size_t k = 0; k < i.dims.size(); ++k) {
+    if (out.dims[k] > size_t(INT32_MAX)) throw InputError(where + " has an axis longer than 2^31 - 1");
+    edge[k] = static_cast<int>(out.dims[k]);
+  }
+  start[axis] = static_cast<int>(first);
+  // Straight into the returned buffer: Mat_VarRead would allocate a copy of its own first.
+  out.data.resize(inner * count * outer);
+  const size_t problems_before = problem_count();
+  VarPtr v(Mat_VarReadInfo(impl_->mat, name.c_str()));
+  if (!v || Mat_VarReadData(impl_->mat, v.get(), out.data.data(), start.data(), stride.data(), edge.data()) != 0 ||
+      problem_count() != problems_before)
+    throw InputError(where + " could not be read" + last_log() +
+                     "; the file is truncated or corrupt: copy or download it again");
+  return out;
 }
 
 struct MatWriter::Impl {

@@ -23,6 +23,7 @@ struct MatVarInfo {
   bool logical = false;      ///< MATLAB logical (stored as uint8)
   bool complex = false;
   std::vector<size_t> dims;  ///< MATLAB order: dims[0] = rows; data are column-major
+  std::vector<std::string> fields;  ///< a struct's field names (so an error can say what it holds)
   size_t numel() const;
   std::string shape() const;  ///< "20015x24"
 };
@@ -40,7 +41,12 @@ struct MatArray {
   }
 };
 
+/// For a struct: " It is a struct with fields A, B: name one as 'v.A'." (for error messages); else "".
+std::string struct_hint(const MatVarInfo& info);
+
 /// An open .mat file. Every error is a cmh::InputError naming the file and the variable.
+/// A variable name may reach into scalar structs with dots ("data.X1", "meta.normalization.averageImage"),
+/// as many MATLAB datasets and MatConvNet's model files store their arrays.
 class MatReader {
  public:
   explicit MatReader(const std::string& path);
@@ -57,8 +63,17 @@ class MatReader {
   MatArray<double> read_double(const std::string& name) const;
   /// Any real numeric or logical class converted to float (sparse densified).
   MatArray<float> read_float(const std::string& name) const;
-  /// Only uint8 or logical variables (pixels): never widened, so a 3 GB image array stays 3 GB.
+  /// Only uint8 or logical variables (pixels): never widened. From a v7.3 file the array is read
+  /// straight into the buffer returned (a 3 GB IAll costs 3 GB); a v5 variable (under 2 GB by its
+  /// format) passes through matio's buffer first.
   MatArray<uint8_t> read_uint8(const std::string& name) const;
+  /// `count` slices of a uint8 array from `first` along MATLAB axis `axis` (0-based): the same
+  /// array with dims[axis] = count. Read as an HDF5 hyperslab (only those bytes) from a v7.3
+  /// file; from a v5 file the variable is read whole and the slab copied out, so callers ask
+  /// slab_reads_are_cheap() before reading one in many pieces.
+  MatArray<uint8_t> read_uint8_slab(const std::string& name, size_t axis, size_t first, size_t count) const;
+  /// True when read_uint8_slab reads only the slab (a top-level variable of a v7.3 file).
+  bool slab_reads_are_cheap(const std::string& name) const;
 
  private:
   struct Impl;

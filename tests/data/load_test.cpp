@@ -34,17 +34,17 @@ struct Fixture {
   std::string decl_path() const { return dir / "d.toml"; }
 
   /// Writes data.mat with LAll, YAll, XAll (rows = items) plus whatever `extra` adds.
-  void write_data(const std::function<void(MatWriter&)>& extra = {}) const {
-    MatWriter w(dir / "data.mat");
+  void write_data(const std::function<void(MatWriter&)>& extra = {}, bool v73 = false, bool compress = true) const {
+    MatWriter w(dir / "data.mat", v73, compress);
     w.write("LAll", {6, 3}, col_major(kLabels, 6, 3).data());
     w.write("YAll", {6, 4}, col_major(text_rows(), 6, 4).data());
     w.write("XAll", {6, 2}, col_major(kImage, 6, 2).data());
     if (extra) extra(w);
   }
 
-  Dataset load(const std::string& toml) const {
+  Dataset load(const std::string& toml, size_t pixel_slab_bytes = kPixelSlabBytes) const {
     std::ofstream(decl_path()) << toml;
-    return load_dataset(parse_declaration_file(decl_path()));
+    return load_dataset(parse_declaration_file(decl_path()), pixel_slab_bytes);
   }
 
   static std::string decl(const std::string& labels_var = "LAll",
@@ -140,28 +140,37 @@ TEST_CASE("load: pixels in any declared axis order become NCHW uint8", "[data][l
           nchw[in + n * (ic + c * (ih + h * iw))] = value(in, ic, ih, iw);
         }
   const std::vector<double> as_double(hwcn.begin(), hwcn.end());
-  f.write_data([&](MatWriter& wr) {
-    wr.write("IAll", {h, w, c, n}, hwcn.data());
-    wr.write("Inchw", {n, c, h, w}, nchw.data());
-    wr.write("Idouble", {h, w, c, n}, as_double.data());
-  });
-  for (const auto& [var, layout] :
-       {std::pair<std::string, std::string>{"IAll", "hwcn"}, {"Inchw", "nchw"}}) {
-    INFO(var);
-    const Dataset d = f.load(Fixture::decl(
-        "LAll", "YAll",
-        "variable = \"" + var + "\"\nkind = \"pixels\"\npixel_layout = \"" + layout + "\"\n"));
-    REQUIRE(d.image.kind == ModalityKind::kPixels);
-    CHECK(d.image.channels == c);
-    CHECK(d.image.height == h);
-    CHECK(d.image.width == w);
-    bool all = true;
-    for (size_t in = 0; in < n; ++in)
-      for (size_t ic = 0; ic < c; ++ic)
-        for (size_t ih = 0; ih < h; ++ih)
-          for (size_t iw = 0; iw < w; ++iw)
-            all = all && d.image.pixels[((in * c + ic) * h + ih) * w + iw] == value(in, ic, ih, iw);
-    CHECK(all);
+  // Each order in a compressed v5 file (read whole), an uncompressed one and a v7.3 one (read in
+  // slabs of items: one item, four items (a short last slab), or all at once).
+  for (int variant = 0; variant < 3; ++variant) {
+    f.write_data(
+        [&](MatWriter& wr) {
+          wr.write("IAll", {h, w, c, n}, hwcn.data());
+          wr.write("Inchw", {n, c, h, w}, nchw.data());
+          wr.write("Idouble", {h, w, c, n}, as_double.data());
+        },
+        variant == 2, variant == 0);
+    for (size_t slab_items : {size_t(1), size_t(4), n}) {
+      for (const auto& [var, layout] :
+           {std::pair<std::string, std::string>{"IAll", "hwcn"}, {"Inchw", "nchw"}}) {
+        INFO(var << " variant " << variant << " slab " << slab_items);
+        const Dataset d = f.load(Fixture::decl(
+            "LAll", "YAll",
+            "variable = \"" + var + "\"\nkind = \"pixels\"\npixel_layout = \"" + layout + "\"\n"),
+            slab_items * c * h * w);
+        REQUIRE(d.image.kind == ModalityKind::kPixels);
+        CHECK(d.image.channels == c);
+        CHECK(d.image.height == h);
+        CHECK(d.image.width == w);
+        bool all = true;
+        for (size_t in = 0; in < n; ++in)
+          for (size_t ic = 0; ic < c; ++ic)
+            for (size_t ih = 0; ih < h; ++ih)
+              for (size_t iw = 0; iw < w; ++iw)
+                all = all && d.image.pixels[((in * c + ic) * h + ih) * w + iw] == value(in, ic, ih, iw);
+        CHECK(all);
+      }
+    }
   }
   CHECK_THROWS_WITH(
       f.load(Fixture::decl("LAll", "YAll",
@@ -355,4 +364,35 @@ TEST_CASE("load: a wholly synthetic declaration", "[data][load]") {
   CHECK_THROWS_WITH(f.load("name = \"tiny\"\n[synthetic]\nn = 20\n"
                            "[protocol]\nseed = 1\nquery = 5\ntrain = 20\n"),
                     Catch::Contains("n = 20"));
+}
+
+TEST_CASE("load: variables can name fields of a struct (variable = \"data.X1\")", "[data][load]") {
+  Fixture f;
+  // One struct `data` holding L (labels), T (text) and X (image features), as many MATLAB
+  // datasets store them, written with matio the way MATLAB's save does.
+  {
+    mat_t* mat = Mat_CreateVer((f.dir / "data.mat").c_str(), nullptr, MAT_FT_MAT5);
+    REQUIRE(mat);
+    size_t one[2] = {1, 1}, dl[2] = {6, 3}, dt[2] = {6, 4}, dx[2] = {6, 2};
+    std::vector<double> l = col_major(kLabels, 6, 3), t = col_major(text_rows(), 6, 4), x = col_major(kImage, 6, 2);
+    const char* fields[] = {"L", "T", "X"};
+    matvar_t* s = Mat_VarCreateStruct("data", 2, one, fields, 3);
+    Mat_VarSetStructFieldByName(s, "L", 0, Mat_VarCreate("L", MAT_C_DOUBLE, MAT_T_DOUBLE, 2, dl, l.data(), MAT_F_DONT_COPY_DATA));
+    Mat_VarSetStructFieldByName(s, "T", 0, Mat_VarCreate("T", MAT_C_DOUBLE, MAT_T_DOUBLE, 2, dt, t.data(), MAT_F_DONT_COPY_DATA));
+    Mat_VarSetStructFieldByName(s, "X", 0, Mat_VarCreate("X", MAT_C_DOUBLE, MAT_T_DOUBLE, 2, dx, x.data(), MAT_F_DONT_COPY_DATA));
+    REQUIRE(Mat_VarWrite(mat, s, MAT_COMPRESSION_ZLIB) == 0);
+    Mat_VarFree(s);
+    Mat_Close(mat);
+  }
+  const Dataset d = f.load(Fixture::decl("data.L", "data.T", "variable = \"data.X\"\n"));
+  CHECK(d.n == 6);
+  CHECK(d.num_labels == 3);
+  CHECK(d.text.dim == 4);
+  CHECK(d.image.features == std::vector<float>(kImage.begin(), kImage.end()));
+  CHECK(d.image.source.find("data.X") != std::string::npos);
+  // Naming the struct itself says it is one and which fields it holds.
+  CHECK_THROWS_WITH(f.load(Fixture::decl("data", "data.T", "variable = \"data.X\"\n")),
+                    Catch::Contains("struct with fields L, T, X") && Catch::Contains("'data.L'"));
+  CHECK_THROWS_WITH(f.load(Fixture::decl("data.Labels", "data.T", "variable = \"data.X\"\n")),
+                    Catch::Contains("no field 'Labels'") && Catch::Contains("L, T, X"));
 }

@@ -1,6 +1,8 @@
 // MatReader/MatWriter round trips (v5 and v7.3) and the errors bad files give.
 #include <catch2/catch.hpp>
 
+#include <matio.h>
+
 #include <fstream>
 
 #include "common/error.h"
@@ -60,4 +62,86 @@ TEST_CASE("bad .mat input gives errors that name the file, the variable and the 
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::ofstream(dir / "cut.mat", std::ios::binary).write(bytes.data(), 100);
   CHECK_THROWS_AS([&] { MatReader c(dir / "cut.mat"); c.read_double("YAll"); }(), cmh::InputError);
+}
+
+namespace {
+// A 1×1 struct `data` with a 2×3 double field X1, a uint8 field P and a nested struct `meta`
+// holding `mean` (1×3 single), written with matio as MATLAB's save would.
+void write_struct_file(const std::string& path, bool v73) {
+  mat_t* mat = Mat_CreateVer(path.c_str(), nullptr, v73 ? MAT_FT_MAT73 : MAT_FT_MAT5);
+  REQUIRE(mat);
+  size_t one[2] = {1, 1}, d23[2] = {2, 3}, d22[2] = {2, 2}, d13[2] = {1, 3};
+  static double x1[] = {1, 4, 2, 5, 3, 6};
+  static uint8_t px[] = {9, 8, 7, 6};
+  static float mean[] = {0.5f, 0.25f, 0.125f};
+  const char* top_fields[] = {"X1", "P", "meta"};
+  const char* meta_fields[] = {"mean"};
+  matvar_t* meta = Mat_VarCreateStruct("meta", 2, one, meta_fields, 1);
+  Mat_VarSetStructFieldByName(meta, "mean", 0, Mat_VarCreate("mean", MAT_C_SINGLE, MAT_T_SINGLE, 2, d13, mean, MAT_F_DONT_COPY_DATA));
+  matvar_t* data = Mat_VarCreateStruct("data", 2, one, top_fields, 3);
+  Mat_VarSetStructFieldByName(data, "X1", 0, Mat_VarCreate("X1", MAT_C_DOUBLE, MAT_T_DOUBLE, 2, d23, x1, MAT_F_DONT_COPY_DATA));
+  Mat_VarSetStructFieldByName(data, "P", 0, Mat_VarCreate("P", MAT_C_UINT8, MAT_T_UINT8, 2, d22, px, MAT_F_DONT_COPY_DATA));
+  Mat_VarSetStructFieldByName(data, "meta", 0, meta);
+  REQUIRE(Mat_VarWrite(mat, data, MAT_COMPRESSION_ZLIB) == 0);
+  Mat_VarFree(data);
+  Mat_Close(mat);
+}
+}  // namespace
+
+TEST_CASE("a variable can name a field of a struct, and a struct says which fields it has", "[io]") {
+  cmh::test::TempDir dir;
+  for (bool v73 : {false, true}) {
+    CAPTURE(v73);
+    const std::string path = dir / (v73 ? "s73.mat" : "s5.mat");
+    write_struct_file(path, v73);
+    MatReader r(path);
+    CHECK(r.has("data"));
+    CHECK(r.has("data.X1"));
+    CHECK(r.has("data.meta.mean"));
+    CHECK_FALSE(r.has("data.X2"));
+    CHECK(r.info("data").cls == MatClass::kStruct);
+    CHECK(r.info("data").fields == std::vector<std::string>{"X1", "P", "meta"});
+    CHECK(r.info("data.X1").shape() == "2x3");
+    CHECK(to_row_major(r.read_double("data.X1")) == std::vector<double>{1, 2, 3, 4, 5, 6});
+    CHECK(r.read_uint8("data.P").data == std::vector<uint8_t>{9, 8, 7, 6});
+    CHECK(r.read_float("data.meta.mean").data == std::vector<float>{0.5f, 0.25f, 0.125f});
+    // The struct itself, a missing field, a field of a non-struct, a missing top-level name.
+    CHECK_THROWS_WITH(r.read_double("data"), Catch::Contains("struct with fields X1, P, meta") &&
+                                                 Catch::Contains("'data.X1'"));
+    CHECK_THROWS_WITH(r.read_double("data.X2"), Catch::Contains("no field 'X2'") && Catch::Contains("X1, P, meta"));
+    CHECK_THROWS_WITH(r.read_double("data.X1.y"), Catch::Contains("not a struct"));
+    CHECK_THROWS_WITH(r.read_double("X1"), Catch::Contains("a struct with fields X1, P, meta") &&
+                                               Catch::Contains("'data.X1'"));
+  }
+}
+
+TEST_CASE("uint8 arrays read whole or in slabs along any axis give the same values", "[io]") {
+  cmh::test::TempDir dir;
+  const std::vector<size_t> dims = {3, 4, 2, 5};  // e.g. h × w × c × n
+  std::vector<uint8_t> px(3 * 4 * 2 * 5);
+  for (size_t k = 0; k < px.size(); ++k) px[k] = static_cast<uint8_t>(k * 7 + 3);
+  for (int variant = 0; variant < 3; ++variant) {  // v5 zlib, v5 plain, v7.3
+    CAPTURE(variant);
+    const std::string path = dir / ("p" + std::to_string(variant) + ".mat");
+    { MatWriter(path, variant == 2, variant == 0).write("I", dims, px.data()); }
+    MatReader r(path);
+    CHECK(r.slab_reads_are_cheap("I") == (variant == 2));
+    CHECK(r.read_uint8("I").data == px);
+    for (size_t axis = 0; axis < 4; ++axis) {
+      const size_t first = 1, count = dims[axis] - 1;
+      const MatArray<uint8_t> s = r.read_uint8_slab("I", axis, first, count);
+      REQUIRE(s.dims[axis] == count);
+      // Column-major index of (i0, i1, i2, i3) in the full array, with axis `axis` offset by `first`.
+      size_t at = 0;
+      for (size_t i3 = 0; i3 < s.dims[3]; ++i3)
+        for (size_t i2 = 0; i2 < s.dims[2]; ++i2)
+          for (size_t i1 = 0; i1 < s.dims[1]; ++i1)
+            for (size_t i0 = 0; i0 < s.dims[0]; ++i0) {
+              size_t idx[4] = {i0, i1, i2, i3};
+              idx[axis] += first;
+              const size_t full = idx[0] + dims[0] * (idx[1] + dims[1] * (idx[2] + dims[2] * idx[3]));
+              REQUIRE(s.data[at++] == px[full]);
+            }
+    }
+  }
 }
