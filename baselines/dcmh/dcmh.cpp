@@ -134,12 +134,13 @@ class Dcmh final : public Method {
     auto choice = nets::choose_image_backbone("dcmh", d.image, p_.image_net, p_.image_size, p_.pretrained, "cnnf",
                                               ctx.notes);
     image_size_ = choice.image_size;
+    image_input_ = choice.input;
     image_net_ = std::make_shared<ImageNet>(choice.net, k);
     text_net_ = std::make_shared<TextNet>(static_cast<int64_t>(d.text.dim), p_.text_hidden, k);
   }
 
   torch::Tensor image_forward(const data::Dataset& d, const std::vector<int64_t>& dataset_items) {
-    return image_net_->forward(nets::image_batch(d.image, dataset_items, image_size_).to(device_));
+    return image_net_->forward(nets::image_batch(d.image, dataset_items, image_size_, &image_input_).to(device_));
   }
   torch::Tensor image_codes(const data::Dataset& d, const std::vector<int64_t>& train, const torch::Tensor& pos) {
     std::vector<int64_t> items;
@@ -164,6 +165,7 @@ class Dcmh final : public Method {
   std::shared_ptr<ImageNet> image_net_;
   std::shared_ptr<TextNet> text_net_;
   int64_t image_size_ = 0;
+  nets::InputNormalization image_input_;  // what the backbone's weights expect
   torch::Tensor labels_, text_;  // [n, L], [n, T] rows of the training items
   torch::Device device_{torch::kCPU};
 };

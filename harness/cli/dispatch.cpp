@@ -32,6 +32,7 @@ const CommandInfo kCommands[] = {
     {"compare", "two databases, before and after a change: differences beyond seed noise"},
     {"slurm", "write a Slurm array job running an experiment's cells as shards"},
     {"merge", "fold shard databases into one (idempotent; conflicts reported)"},
+    {"weights", "import published ImageNet weights (torchvision .pth, MatConvNet .mat)"},
 };
 
 void usage(FILE* out) {

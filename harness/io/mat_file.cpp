@@ -531,6 +531,89 @@ MatArray<T> MatReader::Impl::read_converted(const std::string& path, const std::
   return convert_var<T>(r.var, where);
 }
 
+namespace {
+
+MatNode to_tree(const matvar_t* v, const std::string& where, int depth) {
+  if (depth < 0) throw InputError(where + " nests cells and structs too deep");
+  MatNode node;
+  node.cls = to_class(v);
+  node.dims.assign(v->dims, v->dims + v->rank);
+  const size_t n = element_count(v);
+  switch (v->class_type) {
+    case MAT_C_CELL: {
+      auto* const* cells = static_cast<matvar_t* const*>(v->data);
+      for (size_t k = 0; k < n; ++k) {
+        if (!cells || !cells[k]) throw InputError(where + " has an unreadable cell " + std::to_string(k + 1));
+        node.elements.push_back(to_tree(cells[k], where + "{" + std::to_string(k + 1) + "}", depth - 1));
+      }
+      break;
+    }
+    case MAT_C_STRUCT: {
+      const unsigned nf = Mat_VarGetNumberOfFields(const_cast<matvar_t*>(v));
+      char* const* names = Mat_VarGetStructFieldnames(v);
+      auto* const* values = static_cast<matvar_t* const*>(v->data);
+      auto one = [&](size_t e) {
+        MatNode s;
+        s.cls = MatClass::kStruct;
+        s.dims = {1, 1};
+        for (unsigned f = 0; f < nf; ++f) {
+          const matvar_t* fv = values ? values[e * nf + f] : nullptr;
+          const std::string fname = names && names[f] ? names[f] : "?";
+          if (!fv) throw InputError(where + " has an unreadable field '" + fname + "'");
+          s.fields.emplace_back(fname, to_tree(fv, where + "." + fname, depth - 1));
+        }
+        return s;
+      };
+      if (n == 1) node.fields = one(0).fields;
+      else
+        for (size_t e = 0; e < n; ++e) node.elements.push_back(one(e));
+      break;
+    }
+    case MAT_C_CHAR: {
+      const size_t width = v->data_type == MAT_T_UINT16 || v->data_type == MAT_T_UTF16 ? 2
+                           : v->data_type == MAT_T_UINT32 || v->data_type == MAT_T_UTF32 ? 4 : 1;
+      const auto* bytes = static_cast<const uint8_t*>(v->data);
+      for (size_t k = 0; bytes && k < n; ++k) {
+        uint32_t c = 0;
+        for (size_t b = 0; b < width; ++b) c |= uint32_t(bytes[k * width + b]) << (8 * b);
+        node.text += c < 128 ? static_cast<char>(c) : '?';
+      }
+      break;
+    }
+    default: {
+      MatVarInfo info = make_info(v);
+      info.name = where;
+      check_readable(where, info, UINT64_MAX);
+      node.values = convert_var<float>(v, where).data;
+    }
+  }
+  return node;
+}
+
+}  // namespace
+
+const MatNode* MatNode::field(const std::string& name) const {
+  for (const auto& [k, v] : fields)
+    if (k == name) return &v;
+  return nullptr;
+}
+
+std::string MatNode::shape() const {
+  std::ostringstream os;
+  for (size_t i = 0; i < dims.size(); ++i) os << (i ? "x" : "") << dims[i];
+  return os.str();
+}
+
+MatNode MatReader::read_tree(const std::string& name, int max_depth) const {
+  info(name);  // a missing name lists what the file holds
+  const std::string where = "mat: '" + path_ + "' variable '" + name + "'";
+  const size_t problems_before = problem_count();
+  const Impl::Resolved r = impl_->resolve(path_, name, true);
+  if (problem_count() != problems_before)
+    throw InputError(where + " could not be read" + last_log() + "; the file is truncated or corrupt: copy or download it again");
+  return to_tree(r.var, where, max_depth);
+}
+
 MatArray<double> MatReader::read_double(const std::string& name) const {
   return impl_->read_converted<double>(path_, name, info(name));
 }

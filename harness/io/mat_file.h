@@ -41,6 +41,20 @@ struct MatArray {
   }
 };
 
+/// A variable read whole as a tree: cell arrays, structs and char arrays as well as numbers (a
+/// MatConvNet model's `layers`). Numbers are converted to float, column-major.
+struct MatNode {
+  MatClass cls = MatClass::kOther;
+  std::vector<size_t> dims;
+  std::vector<float> values;  ///< numeric or logical arrays
+  std::string text;           ///< char arrays (ASCII; other characters become '?')
+  std::vector<std::pair<std::string, MatNode>> fields;  ///< a 1x1 struct's fields, in order
+  std::vector<MatNode> elements;  ///< a cell array's cells, or a struct array's structs (column-major)
+  /// The field called `name`, or nullptr.
+  const MatNode* field(const std::string& name) const;
+  std::string shape() const;  ///< "1x21"
+};
+
 /// For a struct: " It is a struct with fields A, B: name one as 'v.A'." (for error messages); else "".
 std::string struct_hint(const MatVarInfo& info);
 
@@ -72,6 +86,8 @@ class MatReader {
   /// file; from a v5 file the variable is read whole and the slab copied out, so callers ask
   /// slab_reads_are_cheap() before reading one in many pieces.
   MatArray<uint8_t> read_uint8_slab(const std::string& name, size_t axis, size_t first, size_t count) const;
+  /// Any variable (or struct field) as a tree; at most `max_depth` levels of cells and structs.
+  MatNode read_tree(const std::string& name, int max_depth = 8) const;
   /// True when read_uint8_slab reads only the slab (a top-level variable of a v7.3 file).
   bool slab_reads_are_cheap(const std::string& name) const;
 

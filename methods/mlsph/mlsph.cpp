@@ -99,6 +99,7 @@ class Mlsph final : public Method {
                                               "resnet34", ctx.notes);
     backbone_ = choice.net;
     image_size_ = choice.image_size;
+    image_input_ = choice.input;
     auto head = torch::nn::Linear(backbone_->feature_dim(), k);
     {
       torch::NoGradGuard no_grad;
@@ -121,7 +122,7 @@ class Mlsph final : public Method {
   };
 
   torch::Tensor image_forward(const data::Dataset& d, const std::vector<int64_t>& dataset_items) {
-    return image_net_->forward(nets::image_batch(d.image, dataset_items, image_size_).to(device_));
+    return image_net_->forward(nets::image_batch(d.image, dataset_items, image_size_, &image_input_).to(device_));
   }
   torch::Tensor image_codes(const data::Dataset& d, const std::vector<int64_t>& train, const torch::Tensor& pos) {
     std::vector<int64_t> items;
@@ -147,6 +148,7 @@ class Mlsph final : public Method {
   std::shared_ptr<ImageNet> image_net_;
   nets::MlsphTextNet text_net_{nullptr};
   int64_t image_size_ = 0;
+  nets::InputNormalization image_input_;  // what the backbone's weights expect
   torch::Tensor labels_, text_;
   torch::Device device_{torch::kCPU};
 };

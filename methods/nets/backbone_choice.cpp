@@ -28,9 +28,16 @@ BackboneChoice choose_image_backbone(const std::string& method, const data::Moda
   c.image_size = image_size > 0 ? image_size : (large ? 224 : 0);
   c.net = c.name == "cnnf" ? make_cnnf() : make_image_backbone(c.name, pixels ? 0 : static_cast<int64_t>(image.dim));
   if (!pretrained.empty()) {
-    const size_t loaded = load_backbone_weights(*c.net, pretrained);
-    notes.push_back(method + ": pretrained image weights from " + pretrained + " (" + std::to_string(loaded) +
-                    " tensors)");
+    if (!large)
+      throw InputError(method + ": pretrained weights are read for cnnf, resnet18 and resnet34, not image_net '" + c.name +
+                       "'; set image_net or pretrained = \"\"");
+    const ImportedWeights w = load_backbone_weights(*c.net, c.name, pretrained);
+    c.input = w.input;
+    std::string extra;
+    for (const auto& n : w.notes) extra += "; " + n;
+    notes.push_back(method + ": pretrained image weights from " + pretrained + " (" + w.format + ", sha256 " +
+                    w.sha256.substr(0, 12) + ", " + std::to_string(w.tensors.size()) + " tensors; input: " +
+                    w.input.description + extra + ")");
   } else if (large) {
     notes.push_back(method + ": " + c.name + " trained from scratch (no pretrained weights; the paper uses ImageNet weights)");
   }

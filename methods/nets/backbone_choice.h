@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "methods/nets/image_nets.h"
+#include "methods/nets/pretrained_weights.h"
 
 namespace cmh::data {
 struct Modality;
@@ -19,6 +20,8 @@ struct BackboneChoice {
   std::shared_ptr<ImageBackbone> net;
   std::string name;        ///< the net actually built ("auto" resolved)
   int64_t image_size = 0;  ///< pictures are resized to this side (0: as stored, and for features)
+  /// How pixels become the net's input: ImageNet's mean and std, or what `pretrained` weights expect.
+  InputNormalization input = InputNormalization::imagenet();
 };
 
 /// Resolves image_net = "auto" (an MLP for feature vectors, the small CNN for pictures up to

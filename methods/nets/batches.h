@@ -7,13 +7,16 @@
 #include <vector>
 
 #include "data/dataset.h"
+#include "methods/nets/pretrained_weights.h"
 
 namespace cmh::nets {
 
-/// Images of `items` as the network input: pixels → [n, 3, size, size] float, scaled to [0, 1],
-/// normalised with the ImageNet mean and std, resized (bilinear, no crop) when size differs from
-/// the stored size (size 0 = keep); feature images → [n, D] float.
-torch::Tensor image_batch(const data::Modality& image, const std::vector<int64_t>& items, int64_t size = 0);
+/// Images of `items` as the network input: pixels → [n, 3, size, size] float, normalised by
+/// `input` (nullptr: ImageNet's mean and std on [0, 1]), resized (bilinear, no crop) when size
+/// differs from the stored size (size 0 = keep); feature images → [n, D] float. A per-pixel mean
+/// (MatConvNet's average image) is subtracted after resizing, resized itself when its side differs.
+torch::Tensor image_batch(const data::Modality& image, const std::vector<int64_t>& items, int64_t size = 0,
+                          const InputNormalization* input = nullptr);
 
 /// Rows of a tensor of dataset indices as a std::vector (for image_batch and friends).
 std::vector<int64_t> to_indices(const torch::Tensor& idx);

@@ -57,6 +57,16 @@ std::vector<torch::Tensor> CnnF::stages(const torch::Tensor& x) {
   return out;
 }
 
+void CnnF::set_local_response_norm(const std::string& which, const std::vector<double>& p) {
+  if (p.size() != 4 || (which != "norm1" && which != "norm2"))
+    throw InputError("cnnf: LRN settings are (size, alpha, beta, k) for norm1 or norm2");
+  ChannelLrn& n = which == "norm1" ? norm1_ : norm2_;
+  n->size = static_cast<int64_t>(p[0]);
+  n->alpha = p[1];
+  n->beta = p[2];
+  n->k = p[3];
+}
+
 std::shared_ptr<ImageBackbone> make_cnnf() { return std::make_shared<CnnF>(); }
 
 }  // namespace cmh::nets

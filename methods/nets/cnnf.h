@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "methods/nets/channel_lrn.h"
@@ -31,6 +32,9 @@ class CnnF final : public ImageBackbone {
   /// average after pool5, 256), fc6 (4096) and fc7 (4096, the backbone's output).
   std::vector<torch::Tensor> stages(const torch::Tensor& x) override;
   std::vector<int64_t> stage_dims() const override { return {256, 256, 4096, 4096}; }
+  /// Sets "norm1" or "norm2" to LocalResponseNorm(size, alpha, beta, k) = p (imported weights
+  /// bring the LRN they were trained with).
+  void set_local_response_norm(const std::string& which, const std::vector<double>& p);
 
  private:
   torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr}, conv3_{nullptr}, conv4_{nullptr}, conv5_{nullptr};

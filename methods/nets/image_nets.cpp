@@ -1,8 +1,6 @@
 // Image backbones.
 #include "methods/nets/image_nets.h"
 
-#include <torch/script.h>
-
 #include "common/error.h"
 
 namespace cmh::nets {
@@ -142,41 +140,6 @@ std::shared_ptr<ImageBackbone> make_image_backbone(const std::string& name, int6
 std::string auto_image_backbone(bool pixels, int64_t height) {
   if (!pixels) return "mlp";
   return height <= 64 ? "small_cnn" : "resnet34";
-}
-
-size_t load_backbone_weights(ImageBackbone& net, const std::string& path) {
-  std::map<std::string, torch::Tensor> source;
-  try {
-    auto script = torch::jit::load(path);
-    for (const auto& p : script.named_parameters()) source[p.name] = p.value;
-    for (const auto& b : script.named_buffers()) source[b.name] = b.value;
-  } catch (const std::exception&) {
-    try {
-      torch::serialize::InputArchive archive;
-      archive.load_from(path);
-      for (const auto& key : archive.keys()) {
-        torch::Tensor t;
-        if (archive.try_read(key, t)) source[key] = t;
-      }
-    } catch (const std::exception& e) {
-      throw InputError("pretrained weights '" + path + "' could not be read as TorchScript or a torch::save archive: " +
-                       std::string(e.what()).substr(0, 200));
-    }
-  }
-  size_t loaded = 0;
-  torch::NoGradGuard no_grad;
-  auto copy = [&](const std::string& name, torch::Tensor& dst) {
-    auto it = source.find(name);
-    if (it == source.end() || !it->second.sizes().equals(dst.sizes())) return;
-    dst.copy_(it->second);
-    ++loaded;
-  };
-  for (auto& p : net.named_parameters()) copy(p.key(), p.value());
-  for (auto& b : net.named_buffers()) copy(b.key(), b.value());
-  if (loaded == 0)
-    throw InputError("pretrained weights '" + path + "' share no parameter name and shape with this image net "
-                     "(expected torchvision names such as conv1.weight, layer1.0.conv1.weight)");
-  return loaded;
 }
 
 }  // namespace cmh::nets

@@ -33,9 +33,4 @@ std::shared_ptr<ImageBackbone> make_image_backbone(const std::string& name, int6
 /// vectors, the small CNN for pictures up to 64 px, ResNet-34 (the papers' choice) otherwise.
 std::string auto_image_backbone(bool pixels, int64_t height);
 
-/// Loads ImageNet (or any) weights into a backbone by parameter name from a TorchScript file
-/// (torch.jit.save of a torchvision model) or a torch::save archive. Returns how many tensors
-/// were loaded; throws InputError naming the file when nothing matches.
-size_t load_backbone_weights(ImageBackbone& net, const std::string& path);
-
 }  // namespace cmh::nets

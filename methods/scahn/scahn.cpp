@@ -162,7 +162,7 @@ class Scahn final : public Method {
           if (side == 0) {
             std::vector<int64_t> items;
             for (int64_t q : nets::to_indices(both)) items.push_back(train[static_cast<size_t>(q)]);
-            auto x = nets::image_batch(d.image, items, image_size_);
+            auto x = nets::image_batch(d.image, items, image_size_, &image_input_);
             if (augment_pixels) x = scahn_augment(x, gen, p_.augment);
             out = image_net_->forward(x.to(device_));
           } else {
@@ -189,7 +189,7 @@ class Scahn final : public Method {
 
   eval::PackedBits encode_image(const data::Dataset& d, const std::vector<int64_t>& items) override {
     return encode(items, [&](const std::vector<int64_t>& part) {
-      return image_net_->forward(nets::image_batch(d.image, part, image_size_).to(device_)).fused;
+      return image_net_->forward(nets::image_batch(d.image, part, image_size_, &image_input_).to(device_)).fused;
     });
   }
   eval::PackedBits encode_text(const data::Dataset& d, const std::vector<int64_t>& items) override {
@@ -209,6 +209,7 @@ class Scahn final : public Method {
     auto choice = nets::choose_image_backbone("scahn", d.image, p_.image_net, p_.image_size, p_.pretrained,
                                               "resnet34", ctx.notes);
     image_size_ = choice.image_size;
+    image_input_ = choice.input;
     image_net_ = ScahnImageNet(choice.net, k);
     text_net_ = ScahnTextNet(static_cast<int64_t>(d.text.dim), k, ScahnTextWidths{p_.text_channels, p_.text_head_channels});
     const ScahnParams paper;
@@ -248,6 +249,7 @@ class Scahn final : public Method {
   ScahnImageNet image_net_{nullptr};
   ScahnTextNet text_net_{nullptr};
   int64_t image_size_ = 0;
+  nets::InputNormalization image_input_;  // what the backbone's weights expect
   std::vector<int> ranking_;
   torch::Device device_{torch::kCPU};
 };
