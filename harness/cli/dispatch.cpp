@@ -33,6 +33,7 @@ const CommandInfo kCommands[] = {
     {"slurm", "write a Slurm array job running an experiment's cells as shards"},
     {"merge", "fold shard databases into one (idempotent; conflicts reported)"},
     {"weights", "import published ImageNet weights (torchvision .pth, MatConvNet .mat)"},
+    {"features", "CNN-F fc7 (or ResNet) features of a dataset's pictures, as XAll"},
 };
 
 void usage(FILE* out) {

@@ -1,5 +1,5 @@
 // The full `cmhbench` (build/libexec/cmhbench): every command, LibTorch linked. Users start the
-// front executable (front_main.cpp), which hands run, plan, methods, slurm and weights to this one.
+// front executable (front_main.cpp), which hands run, plan, methods, slurm, weights and features to this one.
 #include "cli/dispatch.h"
 
 int main(int argc, char** argv) {
@@ -9,5 +9,6 @@ int main(int argc, char** argv) {
   runners["methods"] = cmh::cli::methods_command;
   runners["slurm"] = cmh::cli::slurm_command;
   runners["weights"] = cmh::cli::weights_command;
+  runners["features"] = cmh::cli::features_command;
   return cmh::cli::cli_main(argc, argv, runners, /*hand_over=*/false);
 }

@@ -14,6 +14,7 @@
 #include "common/paths.h"
 #include "data/dataset_checks.h"
 #include "data/declaration.h"
+#include "data/pixel_reader.h"
 #include "data/sha256.h"
 #include "io/mat_file.h"
 
@@ -186,18 +187,8 @@ class Loader {
     if (i.dims.size() > 4)
       fail(section,
            where(r, var) + " has shape " + i.shape() + "; pixels need 4 axes (n, c, h, w)");
-    std::vector<size_t> dims = i.dims;
-    dims.resize(4, 1);  // MATLAB drops trailing singleton axes (a single item, one channel)
-    // Size of each axis, indexed n, c, h, w (the declaration parser has checked that
-    // pixel_layout is a permutation of "nchw").
-    size_t size[4] = {}, axis_of[4] = {};  // axis_of[k]: which of n, c, h, w MATLAB axis k is
-    for (size_t k = 0; k < 4; ++k) {
-      const size_t axis = std::string_view("nchw").find(md.pixel_layout[k]);
-      if (axis >= 4) throw std::logic_error("pixel_layout '" + md.pixel_layout + "' passed the parser");
-      axis_of[k] = axis;
-      size[axis] = dims[k];
-    }
-    const size_t n = size[0], c = size[1], h = size[2], w = size[3];
+    const PixelAxes axes = pixel_axes(i.dims, md.pixel_layout);
+    const size_t n = axes.size[0], c = axes.size[1], h = axes.size[2], w = axes.size[3];
     if (c != 1 && c != 3)
       fail(section, where(r, var) + " has MATLAB size " + i.shape() + ", which pixel_layout = \"" +
                         md.pixel_layout + "\" reads as " + std::to_string(c) +
@@ -211,30 +202,17 @@ class Loader {
       p.data = r.read_uint8(var).data;  // read straight into its buffer: the array's size, once
       return p;
     }
-    // Any other order is reordered into the NCHW buffer a slab of items at a time (kPixelSlabBytes),
+    // Any other order is reordered into the NCHW buffer a slab of items at a time (pixel_slab_bytes_),
     // so the peak is the array plus one slab, not two arrays (v7.3 files; a v5 variable, under
     // 2 GB by its format, is read whole: MatReader::read_uint8_slab says why).
-    const size_t item_axis = md.pixel_layout.find('n');
     const size_t per_item = c * h * w;
-    const bool slabs = r.slab_reads_are_cheap(var) && item_axis < i.dims.size();
+    const bool slabs = r.slab_reads_are_cheap(var) && axes.item_axis < i.dims.size();
     const size_t slab = slabs ? std::max<size_t>(1, pixel_slab_bytes_ / per_item) : n;
     p.data.resize(n * per_item);
-    uint8_t* out = p.data.data();
     for (size_t first = 0; first < n; first += slab) {
       const size_t count = std::min(slab, n - first);
-      const MatArray<uint8_t> a = slabs ? r.read_uint8_slab(var, item_axis, first, count) : r.read_uint8(var);
-      // Column-major strides of the slab (indexed n, c, h, w): its item axis is `count` long.
-      size_t st[4] = {}, step = 1;
-      for (size_t k = 0; k < 4; ++k) {
-        st[axis_of[k]] = step;
-        step *= axis_of[k] == 0 ? count : size[axis_of[k]];
-      }
-      for (size_t in = 0; in < count; ++in)
-        for (size_t ic = 0; ic < c; ++ic)
-          for (size_t ih = 0; ih < h; ++ih) {
-            const uint8_t* src = a.data.data() + in * st[0] + ic * st[1] + ih * st[2];
-            for (size_t iw = 0; iw < w; ++iw) *out++ = src[iw * st[3]];
-          }
+      slab_to_nchw(slabs ? r.read_uint8_slab(var, axes.item_axis, first, count) : r.read_uint8(var), axes, count,
+                   p.data.data() + first * per_item);
     }
     return p;
   }

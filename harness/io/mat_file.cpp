@@ -728,6 +728,10 @@ void MatWriter::write(const std::string& name, const std::vector<size_t>& dims, 
   write_var(impl_->mat, impl_->compress, path_, name, dims, MAT_C_INT32, MAT_T_INT32, data);
 }
 
+void MatWriter::write_text(const std::string& name, const std::string& text) {
+  write_var(impl_->mat, impl_->compress, path_, name, {1, text.size()}, MAT_C_CHAR, MAT_T_UINT8, text.data());
+}
+
 template <class T>
 std::vector<T> to_row_major(const MatArray<T>& a, bool items_are_cols) {
   const size_t r = a.rows(), c = a.cols();

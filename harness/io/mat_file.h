@@ -111,6 +111,8 @@ class MatWriter {
   void write(const std::string& name, const std::vector<size_t>& dims, const float* data);
   void write(const std::string& name, const std::vector<size_t>& dims, const uint8_t* data);
   void write(const std::string& name, const std::vector<size_t>& dims, const int32_t* data);
+  /// A 1×N char array (ASCII), e.g. a fingerprint recorded beside the data.
+  void write_text(const std::string& name, const std::string& text);
 
  private:
   struct Impl;

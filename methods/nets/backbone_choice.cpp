@@ -36,7 +36,7 @@ BackboneChoice choose_image_backbone(const std::string& method, const data::Moda
     std::string extra;
     for (const auto& n : w.notes) extra += "; " + n;
     notes.push_back(method + ": pretrained image weights from " + pretrained + " (" + w.format + ", sha256 " +
-                    w.sha256.substr(0, 12) + ", " + std::to_string(w.tensors.size()) + " tensors; input: " +
+                    w.sha256.substr(0, 12) + ", " + std::to_string(w.loaded) + " tensors; input: " +
                     w.input.description + extra + ")");
   } else if (large) {
     notes.push_back(method + ": " + c.name + " trained from scratch (no pretrained weights; the paper uses ImageNet weights)");

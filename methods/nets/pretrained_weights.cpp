@@ -31,6 +31,15 @@ std::string read_bytes(const std::string& path) {
   return os.str();
 }
 
+std::string read_head(const std::string& path, size_t n) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError("weights: cannot read '" + path + "'; check the path (the file does not exist or is not readable)");
+  std::string head(n, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(n));
+  head.resize(static_cast<size_t>(in.gcount()));
+  return head;
+}
+
 std::string shape_of(const torch::Tensor& t) {
   std::ostringstream os;
   os << t.sizes();
@@ -427,11 +436,11 @@ namespace {
 ImportedWeights import_any(const std::string& path, const std::string& net) {
   ImportedWeights w;
   w.input = InputNormalization::imagenet();
-  const std::string bytes = read_bytes(path);
-  w.sha256 = data::sha256_hex(bytes);
+  const std::string bytes = read_head(path, 1024);  // enough to tell the formats apart
+  w.sha256 = data::fingerprint_file(path).sha256;
   const bool zip = bytes.size() >= 4 && bytes.compare(0, 4, "PK\x03\x04") == 0;
   const bool mat = (bytes.size() >= 128 && bytes.compare(0, 6, "MATLAB") == 0) ||
-                   (bytes.size() >= 520 && bytes.compare(512, 4, "\x89HDF") == 0);
+                   (bytes.size() >= 516 && bytes.compare(512, 4, "\x89HDF") == 0);
   const bool legacy = bytes.size() >= 4 && uint8_t(bytes[0]) == 0x80 && uint8_t(bytes[2]) == 0x8a;
   if (mat) {
     if (net != "auto" && net != "cnnf")
@@ -448,7 +457,7 @@ ImportedWeights import_any(const std::string& path, const std::string& net) {
       throw InputError("weights: '" + path + "' is a zip archive but neither a torch.save state dict nor TorchScript; "
                        "export it with torch.save(model.state_dict(), path)");
   } else if (legacy) {
-    read_legacy_state_dict(w, path, bytes);
+    read_legacy_state_dict(w, path, read_bytes(path));
   } else {
     throw InputError("weights: '" + path + "' is not a weights file this harness reads (torchvision .pth, MatConvNet "
                      ".mat, TorchScript or cmhbench weights): its first bytes match none of them");
@@ -499,6 +508,8 @@ ImportedWeights load_backbone_weights(ImageBackbone& net, const std::string& net
     if (auto it = w.tensors.find(b.key()); it != w.tensors.end()) b.value().copy_(it->second);
   if (auto* cnnf = dynamic_cast<CnnF*>(&net))
     for (const auto& [norm, p] : w.lrn) cnnf->set_local_response_norm(norm, p);
+  w.loaded = w.tensors.size();
+  w.tensors.clear();  // a second copy of the weights would stay alive with the caller
   return w;
 }
 

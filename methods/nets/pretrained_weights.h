@@ -40,6 +40,7 @@ struct ImportedWeights {
   std::map<std::string, std::vector<double>> lrn;
   std::vector<std::string> notes;  ///< what was dropped or converted (the classifier, …)
   std::string sha256;              ///< of the source file
+  size_t loaded = 0;               ///< load_backbone_weights: tensors copied into the net (then `tensors` is emptied)
 };
 
 /// Reads `path` (format detected from its bytes) for `net` ("auto": from the file's layers).
@@ -52,7 +53,8 @@ void save_imported_weights(const ImportedWeights& w, const std::string& out);
 
 /// Loads weights from `path` into `net` (`net_name` as make_image_backbone names it): every
 /// parameter and buffer of the net must be found with its shape, or InputError lists what is
-/// missing. Returns the import (its normalisation is the one to feed the net with).
+/// missing. Returns the import without its tensors (they are in the net now); its normalisation
+/// is the one to feed the net with.
 ImportedWeights load_backbone_weights(ImageBackbone& net, const std::string& net_name, const std::string& path);
 
 }  // namespace cmh::nets

@@ -4,10 +4,19 @@
 // files that are not those nets' weights are refused with what differs.
 #include <catch2/catch.hpp>
 
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <filesystem>
 #include <fstream>
+#include <sstream>
+#include <thread>
 
 #include "common/error.h"
 #include "data/dataset.h"
+#include "data/declaration.h"
+#include "io/mat_file.h"
 #include "methods/nets/batches.h"
 #include "methods/nets/cnnf.h"
 #include "methods/nets/image_nets.h"
@@ -123,7 +132,7 @@ TEST_CASE("MatConvNet's imagenet-vgg-f.mat layout gives MatConvNet's CNN-F forwa
   CHECK(lrn[3] == 1);
   CHECK(relative_gap(features(*net, images, w.input), want) < 1e-4);
   // Our archive keeps the average image and the LRN settings.
-  nets::save_imported_weights(w, dir + "/out/cnnf-imagenet.pt");
+  nets::save_imported_weights(nets::import_weights(dir + "/vggf.mat"), dir + "/out/cnnf-imagenet.pt");
   auto again = nets::make_cnnf();
   const nets::ImportedWeights back = nets::load_backbone_weights(*again, "cnnf", dir + "/out/cnnf-imagenet.pt");
   CHECK(back.input.description == w.input.description);
@@ -132,7 +141,7 @@ TEST_CASE("MatConvNet's imagenet-vgg-f.mat layout gives MatConvNet's CNN-F forwa
   CHECK(back.input.mean.equal(w.input.mean));
   CHECK(back.input.scale == w.input.scale);
   CHECK_FALSE(back.input.std.defined());
-  for (const auto& [name, t] : w.tensors) CHECK(back.tensors.at(name).equal(t));
+  CHECK(back.loaded == w.loaded);
   CHECK(relative_gap(features(*again, images, back.input), want) < 1e-4);
   // With torchvision's normalisation or torch's LRN defaults instead, it is not the same net.
   auto plain = nets::make_cnnf();
@@ -178,4 +187,74 @@ TEST_CASE("cmhbench weights import writes the archive, or refuses and writes not
   r = test::run_command(exe + " weights inspect " + dir + "/cli/r.pt 2>&1");
   CHECK(r.exit_code == 0);
   CHECK(r.output.find("cmhbench weights (imported from torch.save state dict (legacy format") != std::string::npos);
+}
+
+namespace {
+// `cmhbench data synth` pictures (v7.3, 40 items of 64 px) and a pixel declaration of them.
+std::string synth_pixels(const std::string& dir) {
+  const auto r = test::run_command(std::string(CMHBENCH_EXE) + " data synth --out " + dir + "/px.mat --n 40 --image pixels --size 64 --v73 2>&1");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  std::ofstream(dir + "/px.toml") << "name = \"px\"\n[protocol]\nseed = 1\nquery = 10\ntrain = 20\n"
+                                     "[labels]\nfile = \"px.mat\"\nvariable = \"LAll\"\n[text]\nfile = \"px.mat\"\nvariable = \"YAll\"\n"
+                                     "[image]\nfile = \"px.mat\"\nvariable = \"IAll\"\nkind = \"pixels\"\npixel_layout = \"hwcn\"\n";
+  return dir + "/px.toml";
+}
+}  // namespace
+
+TEST_CASE("cmhbench features: the net's output for every item, equal after a kill and a restart", "[nets][features][python][cli]") {
+  if (!files().ok) CMH_SKIP(kPython << " lacks torch/torchvision/scipy (Debian: python3-torchvision python3-scipy)");
+  const std::string dir = files().dir.path.string();
+  const std::string exe = CMHBENCH_EXE;
+  const std::string decl = synth_pixels(dir);
+  const std::string args = " features " + decl + " --net resnet18 --weights " + dir + "/resnet18.pth --image-size 64 --batch 2 --threads 1";
+  auto r = test::run_command(exe + args + " --out " + dir + "/f/whole.mat 2>&1");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.output.find("pixels read per batch") != std::string::npos);
+  const io::MatArray<float> whole = io::MatReader(dir + "/f/whole.mat").read_float("XAll");
+  REQUIRE(whole.dims == std::vector<size_t>{40, 512});  // items are rows
+  CHECK(io::MatReader(dir + "/f/whole.mat").has("weights_sha256"));
+
+  // Row k is the net's output for item k of the dataset as load_dataset reads it.
+  const data::Dataset d = data::load_dataset(data::parse_declaration_file(decl));
+  auto net = nets::make_image_backbone("resnet18");
+  const nets::ImportedWeights w = nets::load_backbone_weights(*net, "resnet18", dir + "/resnet18.pth");
+  torch::Tensor direct;
+  {
+    torch::NoGradGuard no_grad;
+    net->eval();
+    direct = net->forward(nets::image_batch(d.image, {0, 39}, 64, &w.input));
+  }
+  for (int64_t j = 0; j < 512; j += 37) {
+    CHECK(whole.data[0 + 40 * size_t(j)] == Approx(direct[0][j].item<float>()).margin(1e-5));
+    CHECK(whole.data[39 + 40 * size_t(j)] == Approx(direct[1][j].item<float>()).margin(1e-5));
+  }
+
+  // Killed after a few rows: the next run resumes from them and writes the same file.
+  const std::string out = dir + "/f/resumed.mat";
+  std::vector<std::string> argv;
+  std::istringstream words(args + " --out " + out);
+  for (std::string a; words >> a;) argv.push_back(a);
+  const pid_t pid = test::spawn(exe, argv, dir + "/f/kill.log");
+  for (int i = 0; i < 600 && !(std::filesystem::exists(out + ".partial") && std::filesystem::file_size(out + ".partial") >= 4 * 512 * 4); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  REQUIRE(std::filesystem::exists(out + ".partial"));
+  REQUIRE_FALSE(std::filesystem::exists(out));
+  r = test::run_command(exe + args + " --out " + out + " 2>&1");
+  CHECK(r.exit_code == 0);
+  CHECK(r.output.find("resumed after") != std::string::npos);
+  CHECK(io::MatReader(out).read_float("XAll").data == whole.data);
+  CHECK_FALSE(std::filesystem::exists(out + ".partial"));
+
+  // Bad requests: no weights, a features declaration, a net the weights are not.
+  r = test::run_command(exe + " features " + decl + " --out " + dir + "/f/x.mat 2>&1");
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find("--weights is required") != std::string::npos);
+  r = test::run_command(exe + " features " + decl + " --net resnet34 --weights " + dir + "/resnet18.pth --out " + dir + "/f/x.mat 2>&1");
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find("not resnet34") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir + "/f/x.mat"));
 }
