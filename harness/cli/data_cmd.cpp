@@ -141,7 +141,7 @@ int synth(const Args& args) {
         data::parse_synthetic_image_kind(vm["image"].as<std::string>(), "data synth: --image");
   const std::string out_path = vm["out"].as<std::string>();
 
-  const data::Dataset d = data::generate_synthetic(p);
+  data::Dataset d = data::generate_synthetic(p);
   const size_t n = d.n;
   std::vector<double> lall(n * d.num_labels), yall(n * d.text.dim);
   for (size_t i = 0; i < n; ++i)
@@ -165,13 +165,18 @@ int synth(const Args& args) {
     w.write("XAll", {n, d.image.dim}, xall.data());
     image_var = "XAll (single, " + std::to_string(n) + "x" + std::to_string(d.image.dim) + ")";
   } else {
-    const size_t c = d.image.channels, h = d.image.height, wd = d.image.width;
-    std::vector<uint8_t> iall(d.image.pixels.size());
-    for (size_t i = 0; i < n; ++i)
+    // NCHW → MATLAB h×w×c×n (DCMH's IAll) in place, one item at a time: both layouts keep each
+    // item's bytes in the same range, so the array is never held twice (3 GB at full size).
+    const size_t c = d.image.channels, h = d.image.height, wd = d.image.width, per_item = c * h * wd;
+    std::vector<uint8_t>& iall = d.image.pixels;
+    std::vector<uint8_t> item(per_item);
+    for (size_t i = 0; i < n; ++i) {
+      uint8_t* block = iall.data() + i * per_item;
+      std::copy(block, block + per_item, item.begin());
       for (size_t ch = 0; ch < c; ++ch)
         for (size_t y = 0; y < h; ++y)
-          for (size_t x = 0; x < wd; ++x)
-            iall[y + h * (x + wd * (ch + c * i))] = d.image.pixels[((i * c + ch) * h + y) * wd + x];
+          for (size_t x = 0; x < wd; ++x) block[y + h * (x + wd * ch)] = item[(ch * h + y) * wd + x];
+    }
     w.write("IAll", {h, wd, c, n}, iall.data());
     image_var = "IAll (uint8, MATLAB size " + std::to_string(h) + "x" + std::to_string(wd) + "x" +
                 std::to_string(c) + "x" + std::to_string(n) + ", pixel_layout = \"hwcn\")";
