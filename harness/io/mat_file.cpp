@@ -1,6 +1,7 @@
 // matio wrapper: every failure becomes a cmh::InputError that names the file, the variable and a fix.
 #include "io/mat_file.h"
 
+#include <hdf5.h>
 #include <matio.h>
 #include <zlib.h>
 
@@ -352,6 +353,12 @@ struct MatReader::Impl {
   /// v5: no variable can hold more elements than 1100 per byte of the file (zlib's ratio is at
   /// most 1032:1), so dimensions beyond that are corrupt and are refused before matio allocates.
   uint64_t max_elements = UINT64_MAX;
+  /// v7.3: the same file opened through HDF5 itself, for hyperslab reads (opened on first use).
+  hid_t h5 = H5I_INVALID_HID;
+
+  ~Impl() {
+    if (h5 >= 0) H5Fclose(h5);
+  }
 
   /// A variable, or a field inside scalar structs ("data.X1"): `var` points into `root`, which owns it.
   struct Resolved {
@@ -665,19 +672,35 @@ MatArray<uint8_t> MatReader::read_uint8_slab(const std::string& name, size_t axi
       std::memcpy(out.data.data() + o * inner * count, whole.data.data() + (o * i.dims[axis] + first) * inner, inner * count);
     return out;
   }
-  std::vector<int> start(i.dims.size(), 0), stride(i.dims.size(), 1), edge(i.dims.size());
-  for (size_t k = 0; k < i.dims.size(); ++k) {
-    if (out.dims[k] > size_t(INT32_MAX)) throw InputError(where + " has an axis longer than 2^31 - 1");
-    edge[k] = static_cast<int>(out.dims[k]);
+  // One HDF5 hyperslab, a single block, read through HDF5 itself (matio's Mat_VarReadData
+  // builds the selection from stride and count with blocks of one element).
+  if (impl_->h5 < 0) {
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors are reported by our messages
+    impl_->h5 = H5Fopen(path_.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   }
-  start[axis] = static_cast<int>(first);
-  // Straight into the returned buffer: Mat_VarRead would allocate a copy of its own first.
-  out.data.resize(inner * count * outer);
-  const size_t problems_before = problem_count();
-  VarPtr v(Mat_VarReadInfo(impl_->mat, name.c_str()));
-  if (!v || Mat_VarReadData(impl_->mat, v.get(), out.data.data(), start.data(), stride.data(), edge.data()) != 0 ||
-      problem_count() != problems_before)
-    throw InputError(where + " could not be read" + last_log() +
+  const hid_t set = impl_->h5 >= 0 ? H5Dopen2(impl_->h5, ("/" + name).c_str(), H5P_DEFAULT) : H5I_INVALID_HID;
+  const hid_t space = set >= 0 ? H5Dget_space(set) : H5I_INVALID_HID;
+  const int rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
+  bool ok = rank >= static_cast<int>(i.dims.size()) && rank > 0;
+  hid_t memory = H5I_INVALID_HID;
+  if (ok) {
+    // HDF5 lists MATLAB's axes in reverse; trailing singleton axes MATLAB dropped lead here.
+    std::vector<hsize_t> start(static_cast<size_t>(rank), 0), block(static_cast<size_t>(rank), 1), one(static_cast<size_t>(rank), 1);
+    for (size_t k = 0; k < i.dims.size(); ++k) {
+      const size_t h = static_cast<size_t>(rank) - 1 - k;
+      block[h] = out.dims[k];
+      if (k == axis) start[h] = first;
+    }
+    ok = H5Sselect_hyperslab(space, H5S_SELECT_SET, start.data(), nullptr, one.data(), block.data()) >= 0;
+    memory = H5Screate_simple(rank, block.data(), nullptr);
+    out.data.resize(inner * count * outer);
+    ok = ok && memory >= 0 && H5Dread(set, H5T_NATIVE_UINT8, memory, space, H5P_DEFAULT, out.data.data()) >= 0;
+  }
+  if (memory >= 0) H5Sclose(memory);
+  if (space >= 0) H5Sclose(space);
+  if (set >= 0) H5Dclose(set);
+  if (!ok)
+    throw InputError(where + " could not be read as an HDF5 dataset" + last_log() +
                      "; the file is truncated or corrupt: copy or download it again");
   return out;
 }
