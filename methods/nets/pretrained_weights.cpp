@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <set>
 #include <fstream>
 #include <sstream>
 
@@ -106,6 +107,7 @@ void check_net_name(const std::string& net) {
 void validate_against_net(ImportedWeights& w, const std::string& origin) {
   const auto net = w.net == "cnnf" ? make_cnnf() : make_image_backbone(w.net);
   std::vector<std::string> missing, wrong;
+  std::set<std::string> wrong_names;
   std::map<std::string, torch::Tensor> kept;
   auto take = [&](const std::string& name, const torch::Tensor& expected) {
     auto it = w.tensors.find(name);
@@ -115,6 +117,7 @@ void validate_against_net(ImportedWeights& w, const std::string& origin) {
     }
     if (!it->second.sizes().equals(expected.sizes())) {
       wrong.push_back(name + " is " + shape_of(it->second) + ", the net's is " + shape_of(expected));
+      wrong_names.insert(name);
       return;
     }
     kept[name] = it->second;
@@ -132,11 +135,7 @@ void validate_against_net(ImportedWeights& w, const std::string& origin) {
   for (const auto& [name, t] : w.tensors) {
     if (kept.count(name)) continue;
     if (name.rfind("fc.", 0) == 0 || name.rfind("fc8.", 0) == 0) dropped.push_back(name);
-    else if (std::find_if(missing.begin(), missing.end(), [&](const std::string& m) { return m.rfind(name + " ", 0) == 0; }) ==
-                 missing.end() &&
-             std::find_if(wrong.begin(), wrong.end(), [&](const std::string& m) { return m.rfind(name + " ", 0) == 0; }) ==
-                 wrong.end())
-      extra.push_back(name);
+    else if (!wrong_names.count(name)) extra.push_back(name);  // a name the file has is never among the missing
   }
   auto list = [](const std::vector<std::string>& v) {
     std::string s;
