@@ -18,6 +18,7 @@ namespace {
 const char* kUsage =
     "usage: cmhbench data inspect DECLARATION.toml [--data-root DIR]\n"
     "       cmhbench data synth --out FILE.mat [--n N --seed S --image features|pixels ...]\n"
+    "       cmhbench data synth --out FILE.mat --like DECLARATION.toml --image pixels --size 224 [--v73]\n"
     "(cmhbench data inspect --help, cmhbench data synth --help)";
 
 std::string modality_line(const data::ModalitySummary& m) {
@@ -115,6 +116,10 @@ int synth(const Args& args) {
     ("size", po::value<size_t>(), with_default("picture side in pixels", defaults.image.size).c_str())
     ("image-noise", po::value<double>(),
      with_default("image nuisance, clutter and occlusion, 0..1", defaults.image.noise).c_str())
+    ("like", po::value<std::string>(),
+     "take the labels and text of this declared dataset (e.g. the real MIRFLICKR-25K labels and tags) and "
+     "draw only the image modality from its labels; --n and the label/tag options then do not apply")
+    ("data-root", po::value<std::string>(), "with --like: folder the declaration's relative files are read from")
     ("v73", "write MAT v7.3 (HDF5); chosen automatically when a variable exceeds 2 GiB");
   // clang-format on
   po::variables_map vm;
@@ -141,7 +146,26 @@ int synth(const Args& args) {
         data::parse_synthetic_image_kind(vm["image"].as<std::string>(), "data synth: --image");
   const std::string out_path = vm["out"].as<std::string>();
 
-  data::Dataset d = data::generate_synthetic(p);
+  data::Dataset d;
+  if (vm.count("like")) {
+    // Real labels and text, synthetic pictures or features drawn from those labels: a full-size
+    // stand-in for a dataset whose images are not at hand, in the files' own layout.
+    for (const char* key : {"n", "labels", "scenes", "mean-labels", "tags", "mean-tags", "text-noise"})
+      if (vm.count(key))
+        throw InputError(std::string("data synth: --") + key + " does not apply with --like (the declared dataset "
+                         "fixes the items, labels and text); drop it");
+    data::DatasetDeclaration decl = data::parse_declaration_file(
+        vm["like"].as<std::string>(), vm.count("data-root") ? vm["data-root"].as<std::string>() : "");
+    if (decl.synthetic)
+      throw InputError("data synth: --like '" + vm["like"].as<std::string>() +
+                       "' is itself wholly synthetic; name a declaration with real labels and text");
+    decl.image.reset();
+    decl.synthetic_images = data::SyntheticImagesDeclaration{p.seed, p.image};
+    d = data::load_dataset(decl);
+  } else {
+    if (vm.count("data-root")) throw InputError("data synth: --data-root applies only with --like");
+    d = data::generate_synthetic(p);
+  }
   const size_t n = d.n;
   std::vector<double> lall(n * d.num_labels), yall(n * d.text.dim);
   for (size_t i = 0; i < n; ++i)
@@ -154,6 +178,10 @@ int synth(const Args& args) {
                    d.image.pixels.size() >= kV5Limit ||
                    d.image.features.size() * sizeof(float) >= kV5Limit;
   io::MatWriter w(out_path, v73);
+  // Which variables were drawn rather than read: data::load marks a modality read from them as
+  // synthetic, so tables made from this file say so whatever the file is renamed to.
+  const std::string image_name = d.image.kind == data::ModalityKind::kFeatures ? "XAll" : "IAll";
+  w.write_text(data::kSyntheticVariablesName, vm.count("like") ? image_name : "LAll YAll " + image_name);
   w.write("LAll", {n, d.num_labels}, lall.data());
   w.write("YAll", {n, d.text.dim}, yall.data());
   std::string image_var;
@@ -185,8 +213,9 @@ int synth(const Args& args) {
   std::cout << std::fixed << std::setprecision(3) << "wrote " << out_path
             << (v73 ? " (MAT v7.3)" : " (MAT v5)") << ": LAll (double, " << n << "x" << d.num_labels
             << ", " << s.labels_per_item_mean << " labels per item), YAll (double, " << n << "x"
-            << d.text.dim << ", " << s.text.nonzero_per_item << " tags per item), " << image_var
-            << "; seed " << p.seed << ", all modalities synthetic\n";
+            << d.text.dim << ", " << s.text.nonzero_per_item << " tags per item), " << image_var << "; seed " << p.seed
+            << (vm.count("like") ? ", labels and text from " + d.text.source + ", image modality SYNTHETIC\n"
+                                 : std::string(", all modalities synthetic\n"));
   return 0;
 }
 

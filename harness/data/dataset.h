@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 namespace cmh::data {
 
 enum class ModalityKind { kFeatures, kPixels };
+class PixelCache;
 
 /// One modality of n items.
 struct Modality {
@@ -19,9 +21,12 @@ struct Modality {
   // kFeatures: features[i * dim + d], float, rows = items.
   size_t dim = 0;
   std::vector<float> features;
-  // kPixels: pixels[((i * channels + c) * height + h) * width + w], uint8 NCHW.
+  // kPixels: pixels[((i * channels + c) * height + h) * width + w], uint8 NCHW; or, for a set
+  // read from a file into a pixel cache, `pixels` empty and every item in `pixel_cache` (read
+  // them through read_pixel_items, pixel_cache.h).
   size_t channels = 0, height = 0, width = 0;
   std::vector<uint8_t> pixels;
+  std::shared_ptr<const PixelCache> pixel_cache;
   /// True when this modality was generated rather than read (e.g. synthetic images for
   /// MIRFLICKR's real labels and tags): every output that depends on it must say so.
   bool synthetic = false;

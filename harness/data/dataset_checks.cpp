@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "data/pixel_cache.h"
 
 namespace cmh::data {
 namespace {
@@ -27,8 +28,12 @@ void validate_modality(const Modality& m, size_t n, const std::string& origin, c
                          std::to_string(k % m.dim) + "; replace NaN/Inf (e.g. with 0) before use");
   } else {
     const size_t per = m.channels * m.height * m.width;
-    if (per == 0 || m.pixels.size() != n * per)
-      throw InputError(where + " holds " + std::to_string(m.pixels.size()) +
+    if (m.pixel_cache && (m.pixel_cache->size() != n || m.pixel_cache->item_bytes() != per))
+      throw InputError(where + ": its pixel cache '" + m.pixel_cache->path() + "' holds " +
+                       std::to_string(m.pixel_cache->size()) + " items of " + std::to_string(m.pixel_cache->item_bytes()) +
+                       " bytes, not " + std::to_string(n) + " of " + std::to_string(per));
+    if (per == 0 || pixel_bytes(m) != n * per)
+      throw InputError(where + " holds " + std::to_string(pixel_bytes(m)) +
                        " pixels, not n × channels × height × width");
   }
 }
@@ -55,9 +60,13 @@ ModalitySummary summarize_modality(const Modality& m) {
     s.nonzero_per_item = double(nz) / double(m.n);
     s.density = m.features.empty() ? 0 : double(nz) / double(m.features.size());
   } else {
-    double sum = 0;
-    for (uint8_t v : m.pixels) sum += v;
-    s.density = m.pixels.empty() ? 0 : sum / (255.0 * double(m.pixels.size()));
+    if (m.pixel_cache) {
+      s.density = m.pixel_cache->mean();  // counted once, when the cache was made
+    } else {
+      double sum = 0;
+      for (uint8_t v : m.pixels) sum += v;
+      s.density = m.pixels.empty() ? 0 : sum / (255.0 * double(m.pixels.size()));
+    }
   }
   return s;
 }

@@ -192,7 +192,8 @@ ModalityDeclaration parse_modality(const Section& s, const Paths& paths,
                ? ModalityKind::kFeatures
                : ModalityKind::kPixels;
   if (d.kind == ModalityKind::kFeatures) {
-    if (s.has("pixel_layout")) s.fail("pixel_layout applies only to kind = \"pixels\"");
+    for (const char* key : {"pixel_layout", "pixel_store", "cache_dir"})
+      if (s.has(key)) s.fail(std::string(key) + " applies only to kind = \"pixels\"");
     d.layout = parse_layout(s);
     return d;
   }
@@ -208,6 +209,9 @@ ModalityDeclaration parse_modality(const Section& s, const Paths& paths,
   if (s.has("layout") && parse_layout(s) != d.layout)
     s.fail("layout disagrees with pixel_layout = \"" + d.pixel_layout +
            "\" (n first = rows, n last = cols); drop layout or make them agree");
+  const std::string store = s.choice("pixel_store", {"auto", "memory", "cache"}, "auto");
+  d.pixel_store = store == "memory" ? PixelStore::kMemory : store == "cache" ? PixelStore::kCache : PixelStore::kAuto;
+  if (s.has("cache_dir")) d.cache_dir = paths.resolve(s.required_string("cache_dir", "a folder for the pixel cache"));
   return d;
 }
 
@@ -343,7 +347,7 @@ DatasetDeclaration parse_declaration(const toml::table& table, const Declaration
                 {"file", "variable", "layout", "encoding", "index_base", "num_classes"}),
         paths, split);
     const std::vector<std::string> modality_keys = {"file", "variable", "layout", "kind",
-                                                    "pixel_layout"};
+                                                    "pixel_layout", "pixel_store", "cache_dir"};
     const toml::table* text = top.table("text");
     if (!text) top.fail("[text] is required (file, variable, layout)");
     d.text = parse_modality(Section(*text, "[text]", prefix, modality_keys), paths, split);

@@ -40,6 +40,9 @@ struct LabelsDeclaration {
   size_t num_classes = 0;  ///< class_index only: 0 = the largest class number found
 };
 
+enum class PixelStore { kAuto, kMemory, kCache };
+inline constexpr size_t kHoldPixelsBelow = size_t(1) << 30;
+
 struct ModalityDeclaration {
   std::string file;
   std::vector<std::string> variables;
@@ -48,6 +51,11 @@ struct ModalityDeclaration {
   /// kPixels: the four axes in MATLAB's size() order (dims[0] first), a permutation of "nchw"
   /// with n first or last. DCMH's IAll, which h5py shows as (N, 3, W, H), is "hwcn".
   std::string pixel_layout;
+  /// kPixels: held in memory, or copied once into an NCHW cache file and read per batch
+  /// (PixelCache), so that a set larger than memory trains; auto = the cache from
+  /// kHoldPixelsBelow bytes up.
+  PixelStore pixel_store = PixelStore::kAuto;
+  std::string cache_dir;  ///< where the cache lies; empty = default_pixel_cache_dir(file)
 };
 
 /// One split set read from an index file: text (whitespace-separated integers) or .mat (variable).
@@ -112,6 +120,9 @@ DatasetDeclaration parse_declaration_file(const std::string& path,
 /// Pixels stored in another axis order than NCHW are reordered `pixel_slab_bytes` of items at a
 /// time (read as hyperslabs where the file allows), so loading costs the array plus one slab.
 inline constexpr size_t kPixelSlabBytes = size_t(64) << 20;
+/// A char variable `cmhbench data synth` writes beside its arrays: the names (space-separated) of
+/// those it drew rather than read. A modality loaded from one of them is marked synthetic.
+inline constexpr const char* kSyntheticVariablesName = "cmhbench_synthetic";
 Dataset load_dataset(const DatasetDeclaration& decl, size_t pixel_slab_bytes = kPixelSlabBytes);
 
 /// The split a declaration asks for: the dataset's fixed split, else the seeded split under

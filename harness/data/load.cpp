@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -14,6 +15,7 @@
 #include "common/paths.h"
 #include "data/dataset_checks.h"
 #include "data/declaration.h"
+#include "data/pixel_cache.h"
 #include "data/pixel_reader.h"
 #include "data/sha256.h"
 #include "io/mat_file.h"
@@ -176,7 +178,7 @@ class Loader {
   /// once, so a 3 GB image array never exists as float.
   Part<uint8_t> read_pixels(const MatReader& r, const std::string& var,
                             const ModalityDeclaration& md, const std::string& section,
-                            size_t shape[3]) const {
+                            size_t shape[3], bool hold) const {
     const MatVarInfo i = info(r, var, section);
     if (i.cls != MatClass::kUInt8 || i.logical)
       fail(section, where(r, var) + " is of class " +
@@ -198,6 +200,7 @@ class Loader {
     p.rows = n;
     p.cols = c * h * w;
     shape[0] = c, shape[1] = h, shape[2] = w;
+    if (!hold) return p;  // checked only: the items go to a pixel cache
     if (md.pixel_layout == "whcn") {  // column-major w,h,c,n is already row-major NCHW
       p.data = r.read_uint8(var).data;  // read straight into its buffer: the array's size, once
       return p;
@@ -207,7 +210,10 @@ class Loader {
     // 2 GB by its format, is read whole: MatReader::read_uint8_slab says why).
     const size_t per_item = c * h * w;
     const bool slabs = r.slab_reads_are_cheap(var) && axes.item_axis < i.dims.size();
-    const size_t slab = slabs ? std::max<size_t>(1, pixel_slab_bytes_ / per_item) : n;
+    // Whole HDF5 chunks per slab, or every chunk would be inflated once per slab it straddles.
+    const size_t chunk = slabs ? r.item_chunk(var, axes.item_axis) : 0;
+    size_t slab = slabs ? std::max<size_t>(1, pixel_slab_bytes_ / per_item) : n;
+    if (chunk > 0) slab = std::max<size_t>(1, slab / chunk) * chunk;
     p.data.resize(n * per_item);
     for (size_t first = 0; first < n; first += slab) {
       const size_t count = std::min(slab, n - first);
@@ -220,7 +226,23 @@ class Loader {
   Dataset load();
 
  private:
+  /// Each input file's size and SHA-256, computed once (a pixel cache is verified by it too).
+  const FileFingerprint& fingerprint(const std::string& path) {
+    auto it = fingerprints_.find(path);
+    if (it == fingerprints_.end()) it = fingerprints_.emplace(path, fingerprint_file(path)).first;
+    return it->second;
+  }
+
+  /// Whether a pixel modality goes to a cache: asked for, or large under "auto".
+  bool use_cache(const MatReader& r, const ModalityDeclaration& md, const std::string& section) const {
+    if (md.pixel_store != PixelStore::kAuto) return md.pixel_store == PixelStore::kCache;
+    uint64_t bytes = 0;
+    for (const auto& v : md.variables) bytes += info(r, v, section).numel();
+    return bytes >= kHoldPixelsBelow;
+  }
+
   const DatasetDeclaration& decl_;
+  std::map<std::string, FileFingerprint> fingerprints_;
   std::string prefix_;
   size_t pixel_slab_bytes_;
   std::map<std::string, std::unique_ptr<MatReader>> readers_;
@@ -334,6 +356,12 @@ Dataset Loader::load() {
     std::vector<size_t> rows;
     m.kind = md.kind;
     m.source = source_of(md.file, md.variables);
+    if (r.has(kSyntheticVariablesName)) {
+      std::istringstream drawn(r.read_tree(kSyntheticVariablesName).text);
+      for (std::string v; drawn >> v;)
+        if (std::find(md.variables.begin(), md.variables.end(), v) != md.variables.end()) m.synthetic = true;
+      if (m.synthetic) m.source += " (drawn by cmhbench data synth)";
+    }
     if (md.kind == ModalityKind::kFeatures) {
       std::vector<Part<float>> parts;
       for (const auto& v : md.variables) parts.push_back(read_features(r, v, md.layout, section));
@@ -354,9 +382,10 @@ Dataset Loader::load() {
       }
       std::vector<Part<uint8_t>> parts;
       size_t shape0[3] = {};
+      const bool cache = use_cache(r, md, section);
       for (const auto& v : md.variables) {
         size_t shape[3];
-        parts.push_back(read_pixels(r, v, md, section, shape));
+        parts.push_back(read_pixels(r, v, md, section, shape, !cache));
         if (parts.size() == 1)
           std::copy(shape, shape + 3, shape0);
         else if (!std::equal(shape, shape + 3, shape0))
@@ -365,7 +394,17 @@ Dataset Loader::load() {
         check_rows(section, md.file, md.variables, rows);
       }
       m.channels = shape0[0], m.height = shape0[1], m.width = shape0[2];
-      m.pixels = concat(parts);
+      if (cache) {
+        const std::string dir = md.cache_dir.empty() ? default_pixel_cache_dir(md.file) : md.cache_dir;
+        try {
+          m.pixel_cache = PixelCache::open_or_make(md, fingerprint(md.file).sha256, dir, pixel_slab_bytes_, &std::cerr);
+        } catch (const InputError& e) {
+          fail(section, e.what());
+        }
+        m.source += " (per batch from " + fs::path(m.pixel_cache->path()).filename().string() + ")";
+      } else {
+        m.pixels = concat(parts);
+      }
     }
     m.n = d.n;
   };
@@ -444,7 +483,7 @@ Dataset Loader::load() {
   for (const auto& f : files) {
     if (std::find(seen.begin(), seen.end(), f) != seen.end()) continue;
     seen.push_back(f);
-    d.fingerprints.push_back(fingerprint_file(f));
+    d.fingerprints.push_back(fingerprint(f));
   }
   validate_dataset(d, "data::load: " + decl_.origin);
   return d;

@@ -64,6 +64,7 @@ PixelReader::PixelReader(const ModalityDeclaration& image) {
                        parts_.front().variable + "'");
     }
     p.stream = reader_->slab_reads_are_cheap(v);
+    if (p.stream) p.chunk = reader_->item_chunk(v, p.axes.item_axis);
     if (!p.stream) {
       p.held.resize(p.n * c * h * w);
       slab_to_nchw(reader_->read_uint8(v), p.axes, p.n, p.held.data());
@@ -99,6 +100,16 @@ std::vector<uint8_t> PixelReader::read(size_t first, size_t count) const {
     done = hi - first;
   }
   return out;
+}
+
+size_t PixelReader::aligned_count(size_t first, size_t wanted) const {
+  for (const auto& p : parts_) {
+    if (first < p.first || first >= p.first + p.n) continue;
+    const size_t left = p.first + p.n - first;
+    if (p.chunk == 0 || !p.stream) return std::min(std::max<size_t>(wanted, 1), left);
+    return std::min(std::max<size_t>(1, wanted / p.chunk) * p.chunk, left);
+  }
+  throw std::logic_error("PixelReader::aligned_count beyond the last item");
 }
 
 }  // namespace cmh::data

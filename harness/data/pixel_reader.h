@@ -43,6 +43,10 @@ class PixelReader {
   bool streams() const;
   /// Items [first, first + count) as NCHW uint8.
   std::vector<uint8_t> read(size_t first, size_t count) const;
+  /// How many items to read from `first` (item `first` starts a part or ends a previous aligned
+  /// read): about `wanted`, rounded to whole HDF5 chunks of the part (at least one), or up to the
+  /// part's end. Slabs read so inflate each compressed chunk once.
+  size_t aligned_count(size_t first, size_t wanted) const;
 
  private:
   struct Part {
@@ -50,6 +54,7 @@ class PixelReader {
     size_t first = 0, n = 0;
     PixelAxes axes;
     bool stream = false;
+    size_t chunk = 0;  // items per HDF5 chunk along the item axis (0: not chunked)
     std::vector<uint8_t> held;  // NCHW, when not streamed
   };
   std::unique_ptr<io::MatReader> reader_;

@@ -360,6 +360,16 @@ struct MatReader::Impl {
     if (h5 >= 0) H5Fclose(h5);
   }
 
+  /// A top-level dataset of the v7.3 file through HDF5 (the file opened on first use); a negative
+  /// id when HDF5 cannot open it (the caller reports that).
+  hid_t open_dataset(const std::string& path, const std::string& name) {
+    if (h5 < 0) {
+      H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors are reported by our messages
+      h5 = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    }
+    return h5 >= 0 ? H5Dopen2(h5, ("/" + name).c_str(), H5P_DEFAULT) : H5I_INVALID_HID;
+  }
+
   /// A variable, or a field inside scalar structs ("data.X1"): `var` points into `root`, which owns it.
   struct Resolved {
     VarPtr root;
@@ -652,6 +662,23 @@ bool MatReader::slab_reads_are_cheap(const std::string& name) const {
   return name.find('.') == std::string::npos && Mat_GetVersion(impl_->mat) == MAT_FT_MAT73;
 }
 
+size_t MatReader::item_chunk(const std::string& name, size_t axis) const {
+  const MatVarInfo i = info(name);
+  if (!slab_reads_are_cheap(name) || axis >= i.dims.size()) return 0;
+  const hid_t set = impl_->open_dataset(path_, name);
+  const hid_t plist = set >= 0 ? H5Dget_create_plist(set) : H5I_INVALID_HID;
+  size_t extent = 0;
+  if (plist >= 0 && H5Pget_layout(plist) == H5D_CHUNKED) {
+    std::vector<hsize_t> chunk(32, 0);
+    const int rank = H5Pget_chunk(plist, static_cast<int>(chunk.size()), chunk.data());
+    // HDF5 lists MATLAB's axes in reverse (trailing singleton axes MATLAB dropped lead there).
+    if (rank > static_cast<int>(axis)) extent = static_cast<size_t>(chunk[static_cast<size_t>(rank) - 1 - axis]);
+  }
+  if (plist >= 0) H5Pclose(plist);
+  if (set >= 0) H5Dclose(set);
+  return extent;
+}
+
 MatArray<uint8_t> MatReader::read_uint8_slab(const std::string& name, size_t axis, size_t first, size_t count) const {
   const MatVarInfo i = impl_->uint8_info(path_, name, info(name));
   const std::string where = "mat: '" + path_ + "' variable '" + name + "'";
@@ -674,11 +701,7 @@ MatArray<uint8_t> MatReader::read_uint8_slab(const std::string& name, size_t axi
   }
   // One HDF5 hyperslab, a single block, read through HDF5 itself (matio's Mat_VarReadData
   // builds the selection from stride and count with blocks of one element).
-  if (impl_->h5 < 0) {
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors are reported by our messages
-    impl_->h5 = H5Fopen(path_.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-  }
-  const hid_t set = impl_->h5 >= 0 ? H5Dopen2(impl_->h5, ("/" + name).c_str(), H5P_DEFAULT) : H5I_INVALID_HID;
+  const hid_t set = impl_->open_dataset(path_, name);
   const hid_t space = set >= 0 ? H5Dget_space(set) : H5I_INVALID_HID;
   const int rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
   bool ok = rank >= static_cast<int>(i.dims.size()) && rank > 0;

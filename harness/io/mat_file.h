@@ -90,6 +90,11 @@ class MatReader {
   MatNode read_tree(const std::string& name, int max_depth = 8) const;
   /// True when read_uint8_slab reads only the slab (a top-level variable of a v7.3 file).
   bool slab_reads_are_cheap(const std::string& name) const;
+  /// How many slices along MATLAB axis `axis` one HDF5 chunk of the variable spans (0: not a
+  /// chunked v7.3 dataset). A compressed chunk is inflated whole for any byte of it, so slabs
+  /// that start and end on chunk boundaries inflate each chunk once; matio chunks IAll as 2,048
+  /// items × 2 channels × 1 × 1 pixel, so a 64-item slab would inflate 32 times what it keeps.
+  size_t item_chunk(const std::string& name, size_t axis) const;
 
  private:
   struct Impl;

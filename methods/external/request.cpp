@@ -14,6 +14,7 @@
 
 #include "common/error.h"
 #include "common/json.h"
+#include "data/pixel_cache.h"
 #include "io/mat_file.h"
 
 namespace cmh::external {
@@ -28,8 +29,16 @@ bool materialised(const data::Modality& m, bool materialise_pixels) {
   return m.kind == data::ModalityKind::kFeatures || materialise_pixels || m.stored_file.empty();
 }
 
+std::vector<uint8_t> all_pixels(const data::Modality& m) {
+  std::vector<int64_t> items(m.n);
+  for (size_t i = 0; i < m.n; ++i) items[i] = static_cast<int64_t>(i);
+  std::vector<uint8_t> out(data::pixel_bytes(m));
+  data::read_pixel_items(m, items.data(), items.size(), out.data());
+  return out;
+}
+
 size_t modality_bytes(const data::Modality& m) {
-  return m.kind == data::ModalityKind::kFeatures ? m.features.size() * sizeof(float) : m.pixels.size();
+  return m.kind == data::ModalityKind::kFeatures ? m.features.size() * sizeof(float) : data::pixel_bytes(m);
 }
 
 std::vector<size_t> materialised_dims(const data::Modality& m) {
@@ -105,6 +114,7 @@ std::string content_hash(const data::Dataset& d, bool materialise_pixels) {
     for (size_t x : materialised_dims(*m)) shape += std::to_string(x) + "x";
     text(shape);
     if (m->kind == data::ModalityKind::kFeatures) h.update(m->features.data(), m->features.size() * sizeof(float));
+    else if (m->pixel_cache) text("pixel cache " + m->pixel_cache->path());  // named by the source's SHA-256
     else h.update(m->pixels.data(), m->pixels.size());
   }
   return h.hex();
@@ -132,7 +142,8 @@ std::string hand_over_data(const data::Dataset& d, const std::string& cache_dir,
                                             {"text", &d.text, text_here}}) {
           if (!here) continue;
           if (m->kind == data::ModalityKind::kFeatures) w.write(name, materialised_dims(*m), m->features.data());
-          else w.write(name, materialised_dims(*m), m->pixels.data());
+          else if (!m->pixel_cache) w.write(name, materialised_dims(*m), m->pixels.data());
+          else w.write(name, materialised_dims(*m), all_pixels(*m).data());  // the copy asked for: the set in memory once
           names.push_back(name);
         }
       }

@@ -1,9 +1,8 @@
 // Mini-batch conversion.
 #include "methods/nets/batches.h"
 
-#include <cstring>
-
 #include "common/error.h"
+#include "data/pixel_cache.h"
 #include "tensor/tensor_data.h"
 
 namespace cmh::nets {
@@ -13,11 +12,8 @@ torch::Tensor image_batch(const data::Modality& image, const std::vector<int64_t
   if (image.kind == data::ModalityKind::kFeatures) return feature_rows(image, items, "image net");
   const int64_t c = static_cast<int64_t>(image.channels), h = static_cast<int64_t>(image.height),
                 w = static_cast<int64_t>(image.width);
-  const size_t per_item = static_cast<size_t>(c * h * w);
   auto raw = torch::empty({static_cast<int64_t>(items.size()), c, h, w}, torch::kUInt8);
-  uint8_t* dst = raw.data_ptr<uint8_t>();
-  for (size_t k = 0; k < items.size(); ++k)
-    std::memcpy(dst + k * per_item, image.pixels.data() + static_cast<size_t>(items[k]) * per_item, per_item);
+  data::read_pixel_items(image, items.data(), items.size(), raw.data_ptr<uint8_t>());
   auto resize = [&](const torch::Tensor& t) {
     if (size <= 0 || (size == t.size(2) && size == t.size(3))) return t;
     return torch::nn::functional::interpolate(

@@ -83,6 +83,21 @@ FeatureResult extract_features(const FeatureRequest& r, const std::function<void
     std::ofstream(side_id) << identity;
     std::ofstream(side, std::ios::binary | std::ios::trunc);
   }
+  // Pixels come in blocks of whole HDF5 chunks (about data::kPixelSlabBytes): a batch-sized read of
+  // matio's 2,048-item chunks would inflate each chunk once per batch.
+  const size_t per_item = pixels.channels() * pixels.height() * pixels.width();
+  std::vector<uint8_t> block;
+  size_t block_first = 0, block_n = 0;
+  auto pixels_of = [&](size_t first, size_t count) {
+    if (first < block_first || first + count > block_first + block_n) {
+      block_first = first;
+      block_n = std::max(count, pixels.aligned_count(first, std::max(count, data::kPixelSlabBytes / per_item)));
+      block_n = std::min(block_n, res.items - first);
+      block = pixels.read(first, block_n);
+    }
+    const auto from = block.begin() + static_cast<std::ptrdiff_t>((first - block_first) * per_item);
+    return std::vector<uint8_t>(from, from + static_cast<std::ptrdiff_t>(count * per_item));
+  };
   {
     std::ofstream rows(side, std::ios::binary | std::ios::app);
     for (size_t first = res.resumed_items; first < res.items; first += static_cast<size_t>(r.batch)) {
@@ -91,7 +106,7 @@ FeatureResult extract_features(const FeatureRequest& r, const std::function<void
       batch.kind = data::ModalityKind::kPixels;
       batch.n = count;
       batch.channels = pixels.channels(), batch.height = pixels.height(), batch.width = pixels.width();
-      batch.pixels = pixels.read(first, count);
+      batch.pixels = pixels_of(first, count);
       std::vector<int64_t> items(count);
       for (size_t k = 0; k < count; ++k) items[k] = static_cast<int64_t>(k);
       const torch::Tensor f =

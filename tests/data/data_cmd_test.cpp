@@ -96,9 +96,57 @@ TEST_CASE("data synth --image pixels writes IAll as DCMH does (MATLAB h x w x 3 
   const Dataset d = load_dataset(parse_declaration_file(dir / "pix.toml"));
   CHECK(d.image.pixels == g.image.pixels);
   const std::string report = run({"inspect", dir / "pix.toml"});
-  // Read back from a file, the data are not known to be synthetic: the file says nothing of it.
-  CHECK_THAT(report,
-             Catch::Contains("pixels 40 x 3 x 32 x 32") && Catch::Contains("from pix.mat:IAll"));
+  // Read back from the file, the data are still known to be synthetic: the file says so.
+  CHECK(d.image.synthetic);
+  CHECK(d.text.synthetic);
+  CHECK_THAT(report, Catch::Contains("pixels 40 x 3 x 32 x 32") &&
+                         Catch::Contains("SYNTHETIC: pix.mat:IAll (drawn by cmhbench data synth)"));
+}
+
+TEST_CASE("data synth --like keeps a declared dataset's labels and text and draws only its pictures", "[data][cli]") {
+  cmh::test::TempDir dir;
+  // A "real" dataset: labels and text of 60 items in their own files (as MIRFLICKR's are).
+  SyntheticParams p;
+  p.n = 60;
+  p.seed = 11;
+  const Dataset real = generate_synthetic(p);
+  {
+    std::vector<double> l(real.labels.begin(), real.labels.end()), t(real.text.features.begin(), real.text.features.end());
+    cmh::io::MatWriter w(dir / "real-lall.mat");
+    w.write("LAll", {60, real.num_labels}, cmh::test::col_major(l, 60, real.num_labels).data());
+    cmh::io::MatWriter y(dir / "real-yall.mat");
+    y.write("YAll", {60, real.text.dim}, cmh::test::col_major(t, 60, real.text.dim).data());
+  }
+  std::ofstream(dir / "real.toml") << "name = \"real\"\nsynthetic_images = true\n[protocol]\nseed = 2\nquery = 10\ntrain = 20\n"
+                                      "[labels]\nfile = \"real-lall.mat\"\nvariable = \"LAll\"\n"
+                                      "[text]\nfile = \"real-yall.mat\"\nvariable = \"YAll\"\n";
+  const std::string out = run({"synth", "--like", dir / "real.toml", "--image", "pixels", "--size", "24", "--v73",
+                               "--seed", "4", "--out", dir / "real-iall.mat"});
+  CHECK_THAT(out, Catch::Contains("real-yall.mat") && Catch::Contains("image modality SYNTHETIC"));
+  CHECK(cmh::io::MatReader(dir / "real-iall.mat").info("IAll").shape() == "24x24x3x60");
+  std::ofstream(dir / "full.toml") << "name = \"real\"\n[protocol]\nseed = 2\nquery = 10\ntrain = 20\n"
+                                      "[labels]\nfile = \"real-lall.mat\"\nvariable = \"LAll\"\n"
+                                      "[text]\nfile = \"real-yall.mat\"\nvariable = \"YAll\"\n"
+                                      "[image]\nfile = \"real-iall.mat\"\nvariable = \"IAll\"\nkind = \"pixels\"\n"
+                                      "pixel_layout = \"hwcn\"\n";
+  const Dataset d = load_dataset(parse_declaration_file(dir / "full.toml"));
+  CHECK(d.labels == real.labels);
+  CHECK(d.text.features == real.text.features);
+  CHECK_FALSE(d.text.synthetic);
+  CHECK(d.image.synthetic);  // named so in every table made from it
+  // The pictures are those the loader draws for the same labels and seed.
+  Dataset again = load_dataset(parse_declaration_file(dir / "real.toml"));
+  again.image = {};
+  SyntheticImageParams ip;
+  ip.kind = SyntheticImageKind::kPixels;
+  ip.size = 24;
+  add_synthetic_images(again, 4, ip);
+  CHECK(d.image.pixels == again.image.pixels);
+  // Options that the declared dataset fixes are refused, naming the fix.
+  CHECK_THROWS_WITH(run({"synth", "--like", dir / "real.toml", "--n", "10", "--out", dir / "x.mat"}),
+                    Catch::Contains("--n") && Catch::Contains("--like"));
+  CHECK_THROWS_WITH(run({"synth", "--data-root", dir.path.string(), "--out", dir / "x.mat"}),
+                    Catch::Contains("--data-root") && Catch::Contains("--like"));
 }
 
 TEST_CASE("data inspect on the shipped MIRFLICKR declaration", "[data][cli][real]") {
