@@ -235,7 +235,7 @@ struct Parser {
       }
       m.experiment_dir = base_dir;
       try {
-        m.params = Params(info.name, info.params, ov);
+        m.params = Params(info.name, info.params, ov, base_dir);
         if (info.inputs) m.inputs = info.inputs(m.params, base_dir);
       } catch (const InputError& err) {
         fail("methods[" + std::to_string(i) + "] (" + m.label + "): " + err.what());

@@ -8,6 +8,7 @@
 
 #include "common/error.h"
 #include "common/json.h"
+#include "common/paths.h"
 
 namespace cmh {
 
@@ -68,7 +69,7 @@ DatabaseCodes encode_database_codes(Method& method, const data::Dataset& dataset
 }
 
 Params::Params(const std::string& method, const ParamTable& table,
-               const std::map<std::string, ParamValue>& overrides)
+               const std::map<std::string, ParamValue>& overrides, const std::string& base_dir)
     : method_(method) {
   for (const auto& spec : table) {
     values_[spec.name] = spec.default_value;
@@ -102,10 +103,13 @@ Params::Params(const std::string& method, const ParamTable& table,
     }
     if (spec->existing_file) {
       const auto& path = std::get<std::string>(v);
-      if (!path.empty() && !std::filesystem::is_regular_file(path))
+      const std::string where = resolve_from(path, base_dir);
+      std::string why;
+      if (!path.empty() && !is_existing_file(where, &why))
         throw InputError("method '" + method + "' parameter '" + name + "' names the file '" + path +
-                         "', which does not exist (relative paths are taken from the directory cmhbench runs in); "
-                         "fix the path or set " + name + " = \"\" to go without it");
+                         "', which does not exist" + (where != path ? " (looked for as '" + where + "')" : "") +
+                         reason_suffix(why) + "; relative paths are taken from the experiment file's folder. "
+                         "Fix the path or set " + name + " = \"\" to go without it");
     }
     values_[name] = v;
   }

@@ -55,8 +55,11 @@ class Params {
   Params() = default;
   /// Checks every override against the table (unknown name, wrong type, value outside the
   /// allowed set → cmh::InputError naming the valid choices) and fills in defaults.
+  /// Files (ParamSpec::existing_file) are looked for from `base_dir`, the experiment file's
+  /// folder (empty: the working directory); the value keeps the path as written, so a cell's
+  /// key does not depend on where the checkout lies. Methods resolve it with resolve_from.
   Params(const std::string& method, const ParamTable& table,
-         const std::map<std::string, ParamValue>& overrides);
+         const std::map<std::string, ParamValue>& overrides, const std::string& base_dir = "");
 
   int64_t integer(const std::string& name) const;
   double real(const std::string& name) const;  ///< accepts integers too

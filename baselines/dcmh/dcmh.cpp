@@ -8,6 +8,7 @@
 
 #include "baselines/dcmh/dcmh_loss.h"
 #include "common/error.h"
+#include "common/paths.h"
 #include "data/dataset.h"
 #include "methods/common/training.h"
 #include "methods/nets/backbone_choice.h"
@@ -131,7 +132,8 @@ class Dcmh final : public Method {
  private:
   void build_nets(const data::Dataset& d, int64_t k, RunContext& ctx) {
     torch::manual_seed(ctx.seed);  // module initialisers draw from the global generator
-    auto choice = nets::choose_image_backbone("dcmh", d.image, p_.image_net, p_.image_size, p_.pretrained, "cnnf",
+    auto choice = nets::choose_image_backbone("dcmh", d.image, p_.image_net, p_.image_size,
+                                              resolve_from(p_.pretrained, ctx.experiment_dir), "cnnf",
                                               ctx.notes);
     image_size_ = choice.image_size;
     image_input_ = choice.input;

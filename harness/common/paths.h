@@ -18,6 +18,13 @@ inline bool is_existing_file(const std::string& path, std::string* why = nullptr
   return yes;
 }
 
+/// A file named in an experiment: an absolute path as it is, a relative one from `base_dir` (the
+/// experiment file's folder, as for its declarations), or as written when base_dir is empty.
+inline std::string resolve_from(const std::string& path, const std::string& base_dir) {
+  if (path.empty() || base_dir.empty() || std::filesystem::path(path).is_absolute()) return path;
+  return (std::filesystem::path(base_dir) / path).lexically_normal().string();
+}
+
 /// " (reason)" for a message, or nothing.
 inline std::string reason_suffix(const std::string& why) { return why.empty() ? "" : " (" + why + ")"; }
 

@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include "common/error.h"
+#include "common/paths.h"
 #include "data/dataset.h"
 #include "methods/common/training.h"
 #include "methods/mlsph/mlsph_loss.h"
@@ -95,7 +96,8 @@ class Mlsph final : public Method {
 
   void build_nets(const data::Dataset& d, int64_t k, RunContext& ctx) {
     torch::manual_seed(ctx.seed);  // module initialisers draw from the global generator
-    auto choice = nets::choose_image_backbone("mlsph", d.image, p_.image_net, p_.image_size, p_.pretrained,
+    auto choice = nets::choose_image_backbone("mlsph", d.image, p_.image_net, p_.image_size,
+                                              resolve_from(p_.pretrained, ctx.experiment_dir),
                                               "resnet34", ctx.notes);
     backbone_ = choice.net;
     image_size_ = choice.image_size;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/error.h"
+#include "common/paths.h"
 #include "data/dataset.h"
 #include "methods/common/training.h"
 #include "methods/nets/backbone_choice.h"
@@ -206,7 +207,8 @@ class Scahn final : public Method {
  private:
   void build_nets(const data::Dataset& d, int64_t k, RunContext& ctx) {
     torch::manual_seed(ctx.seed);  // module initialisers draw from the global generator
-    auto choice = nets::choose_image_backbone("scahn", d.image, p_.image_net, p_.image_size, p_.pretrained,
+    auto choice = nets::choose_image_backbone("scahn", d.image, p_.image_net, p_.image_size,
+                                              resolve_from(p_.pretrained, ctx.experiment_dir),
                                               "resnet34", ctx.notes);
     image_size_ = choice.image_size;
     image_input_ = choice.input;

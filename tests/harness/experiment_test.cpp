@@ -94,29 +94,57 @@ TEST_CASE("malformed experiment files are refused with a message naming the mist
 }
 
 // The committed experiments are part of the product: each must parse, and the papers' grids must
-// name the settings the papers used. Weights files are only checked for existence, so empty
-// stand-ins in a scratch working directory let the grids parse here.
+// name the settings the papers used. Weights files are looked for from the experiment file's
+// folder and only checked for existence, so the experiments are read from a scratch copy (links
+// to the committed files) beside empty stand-ins in its weights/.
 TEST_CASE("every committed experiment parses, the paper grids use the papers' settings", "[harness]") {
   namespace fs = std::filesystem;
   const fs::path source = CMH_SOURCE_DIR;
   const fs::path scratch = fs::temp_directory_path() / ("cmh-exp-" + std::to_string(::getpid()));
-  fs::create_directories(scratch / "weights");
+  const fs::path experiments = scratch / "experiments";
+  fs::create_directories(experiments);
+  for (const auto& f : fs::directory_iterator(source / "experiments"))
+    if (f.path().filename() != "weights") fs::create_symlink(f.path(), experiments / f.path().filename());
+  fs::create_directory_symlink(source / "methods", scratch / "methods");  // external-example's programs
   const fs::path before = fs::current_path();
-  fs::current_path(scratch);
+  fs::current_path(scratch);  // and not where the weights are: they are found from the experiment's folder
   // Without the weights the grids are refused before anything runs, naming the file.
-  const std::string paper = (source / "experiments" / "paper-mirflickr.toml").string();
+  const std::string paper = (experiments / "paper-mirflickr.toml").string();
   CHECK_THROWS_WITH(load_experiment(paper), Catch::Contains("weights/resnet34-imagenet.pt") &&
-                                                Catch::Contains("does not exist"));
-  for (const char* w : {"weights/resnet34-imagenet.pt", "weights/cnnf-imagenet.pt"}) std::ofstream(scratch / w).put('\0');
+                                                Catch::Contains("does not exist") &&
+                                                Catch::Contains("experiment file's folder"));
+  fs::create_directories(experiments / "weights");
+  for (const char* w : {"resnet34-imagenet.pt", "cnnf-imagenet.pt", "resnet34-b627a593.pth", "imagenet-vgg-f.mat"})
+    std::ofstream(experiments / "weights" / w).put('\0');
+  fs::create_directories(scratch / "weights");  // a stand-in in the working directory is not taken instead
+  std::ofstream(scratch / "weights" / "unused.pt").put('\0');
+  CHECK_THROWS_WITH(parse_experiment("name = \"w\"\nbits = [16]\nseeds = [1]\n[[datasets]]\ndeclaration = \"datasets/synthetic-pixels.toml\"\n"
+                                     "[[methods]]\nname = \"mlsph\"\n[methods.params]\npretrained = \"weights/unused.pt\"\n",
+                                     (experiments / "w.toml").string(), experiments.string()),
+                    Catch::Contains("'weights/unused.pt'") && Catch::Contains(experiments.string()));
 
+  std::set<std::string> paper_mirflickr_methods, cpu_methods;
   size_t parsed = 0;
-  for (const auto& f : fs::directory_iterator(source / "experiments")) {
+  for (const auto& f : fs::directory_iterator(experiments)) {
     if (f.path().extension() != ".toml") continue;
     INFO(f.path().string());
     const Experiment e = load_experiment(f.path().string());
     CHECK_FALSE(expand_cells(e).empty());
     ++parsed;
     const std::string stem = f.path().stem().string();
+    auto labels = [&] {
+      std::set<std::string> s;
+      for (const auto& m : e.methods)
+        for (const auto& d : m.datasets) s.insert(m.method + " on " + d);
+      return s;
+    };
+    if (stem == "paper-mirflickr") paper_mirflickr_methods = labels();
+    if (stem == "paper-mirflickr-cpu") {  // the grid's code path at CPU size: checked against it below
+      cpu_methods = labels();
+      for (const auto& m : e.methods)
+        if (m.method == "mlsph" || m.method == "scahn" || m.method == "dcmh") CHECK_FALSE(m.params.string("pretrained").empty());
+      continue;
+    }
     if (stem.rfind("paper-", 0) != 0 || stem == "paper-wikipedia") continue;
     CHECK(e.bits == std::vector<int>{16, 32, 64});
     std::set<std::string> deep, shallow;
@@ -136,6 +164,11 @@ TEST_CASE("every committed experiment parses, the paper grids use the papers' se
     CHECK(shallow == std::set<std::string>{"cca", "cmssh", "scm-seq", "scm-orth", "stmh", "cmfh", "seph-rnd", "seph-km"});
   }
   CHECK(parsed >= 8);
+  // Every method of the paper grid runs in its CPU-sized twin, on the same kind of input.
+  REQUIRE_FALSE(paper_mirflickr_methods.empty());
+  std::set<std::string> cpu_as_paper;
+  for (std::string m : cpu_methods) cpu_as_paper.insert(m.replace(m.find("mirflickr25k-cpu"), 16, "mirflickr25k"));
+  CHECK(cpu_as_paper == paper_mirflickr_methods);
   fs::current_path(before);
   fs::remove_all(scratch);
 }
