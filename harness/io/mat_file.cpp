@@ -731,10 +731,12 @@ MatArray<uint8_t> MatReader::read_uint8_slab(const std::string& name, size_t axi
 struct MatWriter::Impl {
   mat_t* mat = nullptr;
   bool compress = true;
+  bool v73 = false;
 };
 
 MatWriter::MatWriter(const std::string& path, bool v73, bool compress) : path_(path), impl_(std::make_unique<Impl>()) {
   impl_->compress = compress;
+  impl_->v73 = v73;
   install_log_once();
   impl_->mat = Mat_CreateVer(path.c_str(), nullptr, v73 ? MAT_FT_MAT73 : MAT_FT_MAT5);
   if (!impl_->mat)
@@ -768,7 +770,64 @@ void MatWriter::write(const std::string& name, const std::vector<size_t>& dims, 
   write_var(impl_->mat, impl_->compress, path_, name, dims, MAT_C_SINGLE, MAT_T_SINGLE, data);
 }
 void MatWriter::write(const std::string& name, const std::vector<size_t>& dims, const uint8_t* data) {
-  write_var(impl_->mat, impl_->compress, path_, name, dims, MAT_C_UINT8, MAT_T_UINT8, data);
+  if (!impl_->v73 || dims.size() < 3)
+    return write_var(impl_->mat, impl_->compress, path_, name, dims, MAT_C_UINT8, MAT_T_UINT8, data);
+  // A v7.3 picture array goes through HDF5 itself, one chunk per slice of its last axis (an item
+  // of IAll), written a slab at a time. matio would chunk it as 2,048 items x 2 channels x 1 x 1
+  // pixel: a million 4 KB chunks whose HDF5 bookkeeping doubled the peak (6.5 GB to write a 3 GB
+  // IAll), and a file in which reading one item inflates the 2,048 around it. matio's handle is
+  // closed meanwhile and reopened after, so the file stays one that matio and MATLAB read.
+  if (Mat_Close(impl_->mat) != 0) {
+    impl_->mat = nullptr;
+    throw InputError("mat: cannot close '" + path_ + "' before writing '" + name + "'" + last_log());
+  }
+  impl_->mat = nullptr;
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  const int rank = static_cast<int>(dims.size());
+  std::vector<hsize_t> h5dims(dims.rbegin(), dims.rend()), chunk = h5dims;  // HDF5 lists MATLAB's axes reversed
+  chunk[0] = 1;
+  size_t per_slice = 1;
+  for (size_t k = 0; k + 1 < dims.size(); ++k) per_slice *= dims[k];
+  const size_t slices = dims.back();
+  bool ok = per_slice > 0 && slices > 0;
+  hid_t file = H5Fopen(path_.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  hid_t space = file >= 0 ? H5Screate_simple(rank, h5dims.data(), nullptr) : H5I_INVALID_HID;
+  hid_t create = H5Pcreate(H5P_DATASET_CREATE);
+  if (ok) ok = H5Pset_chunk(create, rank, chunk.data()) >= 0 && (!impl_->compress || H5Pset_deflate(create, 1) >= 0);
+  hid_t set = ok && space >= 0 ? H5Dcreate2(file, name.c_str(), H5T_STD_U8LE, space, H5P_DEFAULT, create, H5P_DEFAULT)
+                               : H5I_INVALID_HID;
+  // MATLAB's class attribute, as MATLAB and matio write it: a scalar fixed-length string.
+  if (set >= 0) {
+    const char* cls = "uint8";
+    hid_t str = H5Tcopy(H5T_C_S1);
+    H5Tset_size(str, std::strlen(cls));
+    hid_t scalar = H5Screate(H5S_SCALAR);
+    hid_t attr = H5Acreate2(set, "MATLAB_class", str, scalar, H5P_DEFAULT, H5P_DEFAULT);
+    ok = attr >= 0 && H5Awrite(attr, str, cls) >= 0;
+    if (attr >= 0) H5Aclose(attr);
+    H5Sclose(scalar);
+    H5Tclose(str);
+  } else {
+    ok = false;
+  }
+  const size_t slab = std::max<size_t>(1, (size_t(64) << 20) / per_slice);
+  for (size_t first = 0; ok && first < slices; first += slab) {
+    std::vector<hsize_t> start(static_cast<size_t>(rank), 0), count = h5dims;
+    start[0] = first;
+    count[0] = std::min(slab, slices - first);
+    hid_t mem = H5Screate_simple(rank, count.data(), nullptr);
+    ok = H5Sselect_hyperslab(space, H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr) >= 0 &&
+         H5Dwrite(set, H5T_NATIVE_UINT8, mem, space, H5P_DEFAULT, data + first * per_slice) >= 0;
+    H5Sclose(mem);
+  }
+  if (set >= 0) H5Dclose(set);
+  H5Pclose(create);
+  if (space >= 0) H5Sclose(space);
+  if (file >= 0 && H5Fclose(file) < 0) ok = false;
+  impl_->mat = Mat_Open(path_.c_str(), MAT_ACC_RDWR);
+  if (!ok || !impl_->mat)
+    throw InputError("mat: cannot write variable '" + name + "' to '" + path_ +
+                     "' through HDF5 (a full disk, or a name already used?)" + last_log());
 }
 void MatWriter::write(const std::string& name, const std::vector<size_t>& dims, const int32_t* data) {
   write_var(impl_->mat, impl_->compress, path_, name, dims, MAT_C_INT32, MAT_T_INT32, data);

@@ -145,3 +145,34 @@ TEST_CASE("uint8 arrays read whole or in slabs along any axis give the same valu
     }
   }
 }
+
+TEST_CASE("v7.3 picture arrays are written one HDF5 chunk per item, in slabs, and the file stays readable and writable",
+          "[io]") {
+  cmh::test::TempDir dir;
+  // 64 x 64 x 3 x 5,500 = 67.6 MB: more than one 64 MB write slab, so the second slab's offset counts.
+  const std::vector<size_t> dims = {64, 64, 3, 5500};
+  const size_t per_item = 64 * 64 * 3;
+  std::vector<uint8_t> px(per_item * 5500);
+  for (size_t k = 0; k < px.size(); ++k) px[k] = static_cast<uint8_t>((k * 2654435761u) >> 13);
+  const std::string path = dir / "big.mat";
+  {
+    MatWriter w(path, true);
+    w.write_text("before", "written by matio");
+    w.write("IAll", dims, px.data());
+    const std::vector<double> after = {1, 2, 3};
+    w.write("after", {1, 3}, after.data());  // matio's handle was reopened
+  }
+  MatReader r(path);
+  CHECK(r.info("IAll").cls == cmh::io::MatClass::kUInt8);
+  CHECK(r.info("IAll").shape() == "64x64x3x5500");
+  CHECK(r.item_chunk("IAll", 3) == 1);  // one item per chunk: a random item inflates only itself
+  CHECK(r.read_uint8("IAll").data == px);
+  const MatArray<uint8_t> last = r.read_uint8_slab("IAll", 3, 5499, 1);
+  CHECK(std::equal(last.data.begin(), last.data.end(), px.begin() + 5499 * per_item));
+  CHECK(r.read_tree("before").text == "written by matio");
+  CHECK(r.read_double("after").data == std::vector<double>{1, 2, 3});
+  // The same name twice is refused with the file named, not a crash.
+  MatWriter again(dir / "twice.mat", true);
+  again.write("IAll", {2, 2, 3, 2}, px.data());
+  CHECK_THROWS_WITH(again.write("IAll", {2, 2, 3, 2}, px.data()), Catch::Contains("twice.mat") && Catch::Contains("IAll"));
+}
