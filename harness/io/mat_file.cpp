@@ -699,8 +699,8 @@ MatArray<uint8_t> MatReader::read_uint8_slab(const std::string& name, size_t axi
       std::memcpy(out.data.data() + o * inner * count, whole.data.data() + (o * i.dims[axis] + first) * inner, inner * count);
     return out;
   }
-  // One HDF5 hyperslab, a single block, read through HDF5 itself (matio's Mat_VarReadData
-  // builds the selection from stride and count with blocks of one element).
+  // HDF5 hyperslabs read through HDF5 itself (matio's Mat_VarReadData builds the selection from
+  // stride and count with blocks of one element), each a single block.
   const hid_t set = impl_->open_dataset(path_, name);
   const hid_t space = set >= 0 ? H5Dget_space(set) : H5I_INVALID_HID;
   const int rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
@@ -708,16 +708,56 @@ MatArray<uint8_t> MatReader::read_uint8_slab(const std::string& name, size_t axi
   hid_t memory = H5I_INVALID_HID;
   if (ok) {
     // HDF5 lists MATLAB's axes in reverse; trailing singleton axes MATLAB dropped lead here.
-    std::vector<hsize_t> start(static_cast<size_t>(rank), 0), block(static_cast<size_t>(rank), 1), one(static_cast<size_t>(rank), 1);
+    const size_t r = static_cast<size_t>(rank);
+    std::vector<hsize_t> start(r, 0), block(r, 1), one(r, 1);
     for (size_t k = 0; k < i.dims.size(); ++k) {
-      const size_t h = static_cast<size_t>(rank) - 1 - k;
+      const size_t h = r - 1 - k;
       block[h] = out.dims[k];
       if (k == axis) start[h] = first;
     }
-    ok = H5Sselect_hyperslab(space, H5S_SELECT_SET, start.data(), nullptr, one.data(), block.data()) >= 0;
     memory = H5Screate_simple(rank, block.data(), nullptr);
     out.data.resize(inner * count * outer);
-    ok = ok && memory >= 0 && H5Dread(set, H5T_NATIVE_UINT8, memory, space, H5P_DEFAULT, out.data.data()) >= 0;
+    // HDF5 keeps a few KB of selection bookkeeping for every chunk one read touches: reading
+    // matio's IAll (1-pixel chunks) in one call cost 8 GB beside the 3 GB array. So the block is
+    // cut, along the axes with the most chunks, into pieces of whole chunks that touch at most
+    // kChunksPerRead each, scattered straight into their place in `out`.
+    constexpr hsize_t kChunksPerRead = 4096;
+    std::vector<hsize_t> chunk(r, 0), piece = block;
+    const hid_t plist = H5Dget_create_plist(set);
+    if (plist >= 0 && H5Pget_layout(plist) == H5D_CHUNKED && H5Pget_chunk(plist, rank, chunk.data()) == rank) {
+      auto along = [&](size_t k) { return (piece[k] + chunk[k] - 1) / chunk[k] + (start[k] % chunk[k] ? 1 : 0); };
+      for (;;) {
+        hsize_t total = 1;
+        size_t widest = r;
+        for (size_t k = 0; k < r; ++k) {
+          total *= along(k);
+          if (piece[k] > chunk[k] && (widest == r || along(k) > along(widest))) widest = k;
+        }
+        if (total <= kChunksPerRead || widest == r) break;
+        const hsize_t keep = std::max<hsize_t>(1, along(widest) * kChunksPerRead / total);
+        piece[widest] = std::min(piece[widest], std::max<hsize_t>(1, keep - (start[widest] % chunk[widest] ? 1 : 0)) * chunk[widest]);
+      }
+    }
+    if (plist >= 0) H5Pclose(plist);
+    // Every piece: an odometer over the pieces' offsets within the block.
+    std::vector<hsize_t> at(r, 0), sub(r, 0);
+    for (bool more = ok && memory >= 0; more && ok;) {
+      std::vector<hsize_t> from(r);
+      for (size_t k = 0; k < r; ++k) sub[k] = std::min(piece[k], block[k] - at[k]), from[k] = start[k] + at[k];
+      ok = H5Sselect_hyperslab(space, H5S_SELECT_SET, from.data(), nullptr, one.data(), sub.data()) >= 0 &&
+           H5Sselect_hyperslab(memory, H5S_SELECT_SET, at.data(), nullptr, one.data(), sub.data()) >= 0 &&
+           H5Dread(set, H5T_NATIVE_UINT8, memory, space, H5P_DEFAULT, out.data.data()) >= 0;
+      more = false;
+      for (size_t k = r; k-- > 0;) {
+        at[k] += piece[k];
+        if (at[k] < block[k]) {
+          more = true;
+          break;
+        }
+        at[k] = 0;
+      }
+    }
+    ok = ok && memory >= 0;
   }
   if (memory >= 0) H5Sclose(memory);
   if (space >= 0) H5Sclose(space);

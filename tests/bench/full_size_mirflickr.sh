@@ -46,7 +46,8 @@ held="$work/mirflickr25k-held.toml"
 sed 's/^pixel_layout = "hwcn"/pixel_layout = "hwcn"\npixel_store = "memory"/' "$decl" > "$held"
 sed -i "s|^data_root = .*|data_root = \"$work\"|" "$held"
 
-if [ -n "$old" ]; then measure "inspect, $(basename "$old")" "$old/cmhbench" data inspect "$held" --data-root "$work"; fi
+# (an earlier build knows no pixel_store: it holds every set)
+if [ -n "$old" ]; then measure "inspect, old build" "$old/cmhbench" data inspect "$decl" --data-root "$work"; fi
 measure "inspect, held" "$build/cmhbench" data inspect "$held" --data-root "$work"
 rm -rf "$work/cmhbench-cache"
 measure "inspect, cache made" "$build/cmhbench" data inspect "$decl" --data-root "$work"

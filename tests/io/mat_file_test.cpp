@@ -176,3 +176,35 @@ TEST_CASE("v7.3 picture arrays are written one HDF5 chunk per item, in slabs, an
   again.write("IAll", {2, 2, 3, 2}, px.data());
   CHECK_THROWS_WITH(again.write("IAll", {2, 2, 3, 2}, px.data()), Catch::Contains("twice.mat") && Catch::Contains("IAll"));
 }
+
+TEST_CASE("a v7.3 array in thousands of tiny chunks (as matio writes one) reads back exactly, whole and in slabs",
+          "[io]") {
+  cmh::test::TempDir dir;
+  // matio chunks a compressed v7.3 array into 4 KB chunks: 64 x 64 x 3 x 3,000 uint8 is ~9,000 of
+  // them, more than one HDF5 read is allowed to touch, so every read below is cut into pieces.
+  const std::vector<size_t> dims = {64, 64, 3, 3000};
+  std::vector<uint8_t> px(64 * 64 * 3 * 3000);
+  for (size_t k = 0; k < px.size(); ++k) px[k] = static_cast<uint8_t>((k * 40503u) >> 7);
+  const std::string path = dir / "matio.mat";
+  {
+    mat_t* mat = Mat_CreateVer(path.c_str(), nullptr, MAT_FT_MAT73);
+    REQUIRE(mat);
+    std::vector<size_t> d = dims;
+    matvar_t* v = Mat_VarCreate("IAll", MAT_C_UINT8, MAT_T_UINT8, 4, d.data(), px.data(), MAT_F_DONT_COPY_DATA);
+    REQUIRE(Mat_VarWrite(mat, v, MAT_COMPRESSION_ZLIB) == 0);
+    Mat_VarFree(v);
+    Mat_Close(mat);
+  }
+  MatReader r(path);
+  REQUIRE(r.item_chunk("IAll", 3) >= 1);
+  REQUIRE(r.item_chunk("IAll", 0) * r.item_chunk("IAll", 1) * r.item_chunk("IAll", 2) * r.item_chunk("IAll", 3) <= 4096);
+  CHECK(r.read_uint8("IAll").data == px);
+  // Items 1,234..2,233 (an item slab that starts inside a chunk) and rows 5..60 (axis 0).
+  const MatArray<uint8_t> items = r.read_uint8_slab("IAll", 3, 1234, 1000);
+  CHECK(std::equal(items.data.begin(), items.data.end(), px.begin() + 1234 * 64 * 64 * 3));
+  const MatArray<uint8_t> rows = r.read_uint8_slab("IAll", 0, 5, 56);
+  bool same = true;
+  for (size_t rest = 0; rest < 64 * 3 * 3000; ++rest)
+    for (size_t i0 = 0; i0 < 56; ++i0) same = same && rows.data[rest * 56 + i0] == px[rest * 64 + 5 + i0];
+  CHECK(same);
+}
