@@ -7,27 +7,20 @@
 
 #include <cstdio>
 
-#include "common/allocator.h"
 #include "methods/mlsph/mlsph_loss.h"
 #include "methods/nets/image_nets.h"
 #include "methods/nets/mlsph_text_net.h"
+#include "step_bench.h"
 
 namespace {
 
 constexpr int64_t kBatch = 128, kTrain = 2500, kBits = 64, kLabels = 24, kTextDim = 1386, kPixels = 32;
 
-struct Banks {
-  torch::Tensor labels, F, G, B;
-  Banks() {
-    torch::manual_seed(0);
-    labels = (torch::rand({kTrain, kLabels}) < 0.16).to(torch::kFloat32);
-    F = torch::randn({kTrain, kBits});
-    G = torch::randn({kTrain, kBits});
-    B = torch::sign(F + G);
-  }
+struct Banks : cmh::bench::StepBanks {
+  Banks() : StepBanks(kTrain, kLabels, kBits) {}
 };
 
-void set_threads(benchmark::State& state) { at::set_num_threads(static_cast<int>(state.range(0))); }
+using cmh::bench::set_threads;
 
 void BM_mlsph_image_step(benchmark::State& state) {
   set_threads(state);
@@ -75,11 +68,4 @@ void BM_mlsph_text_step(benchmark::State& state) {
 BENCHMARK(BM_mlsph_image_step)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(3.0);
 BENCHMARK(BM_mlsph_text_step)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(3.0);
 
-int main(int argc, char** argv) {
-  // As cmhbench does (CMHBENCH_MALLOC=default measures glibc's defaults instead).
-  std::printf("allocator tuned: %s\n", cmh::tune_allocator() ? "yes" : "no");
-  benchmark::Initialize(&argc, argv);
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+int main(int argc, char** argv) { return cmh::bench::run_step_benchmarks(argc, argv, {}); }

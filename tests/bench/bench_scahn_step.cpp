@@ -12,11 +12,11 @@
 #include <cstdio>
 #include <vector>
 
-#include "common/allocator.h"
 #include "data/dataset.h"
 #include "methods/nets/batches.h"
 #include "methods/nets/image_nets.h"
 #include "methods/scahn/scahn_step.h"
+#include "step_bench.h"
 #include "tensor/tensor_data.h"
 
 namespace {
@@ -30,15 +30,8 @@ constexpr int64_t kBatch = 64, kTrain = 2500, kBits = 64, kLabels = 24, kTextDim
 constexpr double kLr = 0.1;  // default.toml
 const cmh::methods::ScahnWeights kWeights{static_cast<double>(kBits) / 32.0, 1.0, 0.01, 2.0};
 
-struct Banks {
-  torch::Tensor labels, F, G, B;
-  Banks() {
-    torch::manual_seed(0);
-    labels = (torch::rand({kTrain, kLabels}) < 0.16).to(torch::kFloat32);
-    F = torch::randn({kTrain, kBits});
-    G = torch::randn({kTrain, kBits});
-    B = torch::sign(F + G);
-  }
+struct Banks : cmh::bench::StepBanks {
+  Banks() : StepBanks(kTrain, kLabels, kBits) {}
 };
 
 // The training set's images as the dataset stores them: uint8 pictures or float features.
@@ -67,7 +60,7 @@ void warm_up(Step& step) {
   for (int i = 0; i < 3; ++i) step();
 }
 
-void set_threads(benchmark::State& state) { at::set_num_threads(static_cast<int>(state.range(0))); }
+using cmh::bench::set_threads;
 
 void image_step(benchmark::State& state, bool pixels) {
   set_threads(state);
@@ -109,11 +102,6 @@ void BM_scahn_text_step(benchmark::State& state) {
   for (auto _ : state) step();
 }
 
-int64_t parameter_count(torch::nn::Module& m) {
-  int64_t n = 0;
-  for (const auto& p : m.parameters()) n += p.numel();
-  return n;
-}
 
 }  // namespace
 
@@ -122,17 +110,14 @@ BENCHMARK(BM_scahn_image_mlp_step)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond
 BENCHMARK(BM_scahn_text_step)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime()->MinTime(3.0);
 
 int main(int argc, char** argv) {
-  // As cmhbench does (CMHBENCH_MALLOC=default measures glibc's defaults instead).
-  std::printf("allocator tuned: %s\n", cmh::tune_allocator() ? "yes" : "no");
-  // Parameter counts, for the comparison with the Python twin's nets.
-  ScahnImageNet cnn(cmh::nets::make_image_backbone("small_cnn"), kBits);
-  ScahnImageNet mlp(cmh::nets::make_image_backbone("mlp", kFeatureDim), kBits);
-  ScahnTextNet text(kTextDim, kBits);
-  std::printf("params scahn_image_step %lld\nparams scahn_image_mlp_step %lld\nparams scahn_text_step %lld\n",
-              static_cast<long long>(parameter_count(*cnn)), static_cast<long long>(parameter_count(*mlp)),
-              static_cast<long long>(parameter_count(*text)));
-  benchmark::Initialize(&argc, argv);
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return cmh::bench::run_step_benchmarks(argc, argv, [] {
+    using cmh::bench::parameter_count;
+    ScahnImageNet cnn(cmh::nets::make_image_backbone("small_cnn"), kBits);
+    ScahnImageNet mlp(cmh::nets::make_image_backbone("mlp", kFeatureDim), kBits);
+    ScahnTextNet text(kTextDim, kBits);
+    std::printf("params scahn_image_step %lld\nparams scahn_image_mlp_step %lld\nparams scahn_text_step %lld\n",
+                static_cast<long long>(parameter_count(cnn->parameters())),
+                static_cast<long long>(parameter_count(mlp->parameters())),
+                static_cast<long long>(parameter_count(text->parameters())));
+  });
 }

@@ -9,7 +9,7 @@
 # compared with the tuned Python's too: on a loaded machine wall time mostly measures the load.
 # REPS=N repeats the whole comparison N times (C++ and Python alternating) and keeps each row's
 # minimum, which is what survives other processes' bursts.
-# Usage: tests/bench/compare_step.sh METHOD BUILD_DIR [THREADS...]   METHOD: mlsph | scahn;
+# Usage: tests/bench/compare_step.sh METHOD BUILD_DIR [THREADS...]   METHOD: mlsph | scahn | dcmh;
 # THREADS default 1 2 (configure with -DCMHBENCH_BENCH=ON; needs python3-torch: apt-get install
 # python3-torch). Extra env is passed through, e.g. GLIBC_TUNABLES=glibc.malloc.hugetlb=1 to
 # measure malloc tunables on both sides alike.
