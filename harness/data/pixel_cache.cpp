@@ -2,6 +2,7 @@
 #include "data/pixel_cache.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -118,8 +119,22 @@ std::shared_ptr<const PixelCache> PixelCache::open_or_make(const ModalityDeclara
                      image.file + " needs " + std::to_string(total >> 20) +
                      " MiB; free space there, set [image] cache_dir to a larger disk, or pixel_store = \"memory\"");
 
+  // One maker at a time (Slurm tasks on one node start together): the others wait on the lock,
+  // then find the cache made. The lock file stays; removing it would race with a waiter.
+  const int lock = ::open((path + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock >= 0)
+    while (::flock(lock, LOCK_EX) != 0 && errno == EINTR) {
+    }
+  struct Unlock {
+    int fd;
+    ~Unlock() {
+      if (fd >= 0) ::close(fd);  // releases the lock
+    }
+  } unlock{lock};
+  if (lock >= 0 && try_open()) return cache;  // made by another process while this one waited
+
   const auto started = std::chrono::steady_clock::now();
-  const std::string tmp = path + ".tmp" + std::to_string(::getpid());
+  const std::string tmp = path + ".tmp" + std::to_string(::getpid()) + "-" + std::to_string(lock);
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
   if (!f) throw InputError("pixel cache: cannot create '" + tmp + "' (" + std::strerror(errno) + "); set [image] cache_dir to a writable folder");
   auto fail = [&](const std::string& why) {

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <thread>
 
 #include "common/error.h"
 #include "data/dataset_checks.h"
@@ -49,15 +50,21 @@ struct PixelFixture {
     w.write("Inchw", {kN, kC, kH, kW}, nchw.data());
   }
 
-  Dataset load(const std::string& var, const std::string& layout, const std::string& store,
-               const std::string& cache_dir = "cache", size_t slab_bytes = kPixelSlabBytes) const {
+  /// Writes the declaration d.toml of the pixel variable `var` and returns its path.
+  std::string declaration(const std::string& var, const std::string& layout, const std::string& store,
+                          const std::string& cache_dir = "cache") const {
     std::ofstream(dir / "d.toml") << "name = \"px\"\n[protocol]\nseed = 1\nquery = 5\ntrain = 10\n"
                                   << "[labels]\nfile = \"data.mat\"\nvariable = \"LAll\"\n"
                                   << "[text]\nfile = \"data.mat\"\nvariable = \"YAll\"\n"
                                   << "[image]\nfile = \"data.mat\"\nvariable = \"" << var
                                   << "\"\nkind = \"pixels\"\npixel_layout = \"" << layout << "\"\npixel_store = \""
                                   << store << "\"\ncache_dir = \"" << cache_dir << "\"\n";
-    return load_dataset(parse_declaration_file(dir / "d.toml"), slab_bytes);
+    return dir / "d.toml";
+  }
+
+  Dataset load(const std::string& var, const std::string& layout, const std::string& store,
+               const std::string& cache_dir = "cache", size_t slab_bytes = kPixelSlabBytes) const {
+    return load_dataset(parse_declaration_file(declaration(var, layout, store, cache_dir)), slab_bytes);
   }
 };
 
@@ -195,4 +202,25 @@ TEST_CASE("pixel cache: v7.3 chunk extents along the item axis are read from the
   CHECK(r.item_chunk("IAll", 7) == 0);  // no such axis
   f.write(false, true);
   CHECK(cmh::io::MatReader(f.dir / "data.mat").item_chunk("IAll", 3) == 0);  // v5: not chunked HDF5
+}
+
+TEST_CASE("pixel cache: loads that start together make it once; the others wait and reuse it", "[data][pixel_cache]") {
+  PixelFixture f;
+  f.write(true, true);
+  const std::vector<uint8_t> expected = items_of(f.load("IAll", "hwcn", "memory").image, batch_items());
+  // Threads open the lock file each for itself, so they contend as Slurm tasks on one node do.
+  const DatasetDeclaration decl = parse_declaration_file(f.declaration("IAll", "hwcn", "cache"));
+  std::vector<Dataset> loaded(4);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < loaded.size(); ++t) threads.emplace_back([&, t] { loaded[t] = load_dataset(decl); });
+  for (auto& t : threads) t.join();
+  size_t made = 0;
+  for (const auto& d : loaded) {
+    made += d.image.pixel_cache->made_now();
+    CHECK(items_of(d.image, batch_items()) == expected);
+  }
+  CHECK(made == 1);
+  size_t left = 0;  // no temporary file is left behind
+  for (const auto& e : fs::directory_iterator(f.dir / "cache")) left += e.path().string().find(".tmp") != std::string::npos;
+  CHECK(left == 0);
 }
