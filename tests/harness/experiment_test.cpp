@@ -110,7 +110,7 @@ TEST_CASE("every committed experiment parses, the paper grids use the papers' se
   fs::current_path(scratch);  // and not where the weights are: they are found from the experiment's folder
   // Without the weights the grids are refused before anything runs, naming the file.
   const std::string paper = (experiments / "paper-mirflickr.toml").string();
-  CHECK_THROWS_WITH(load_experiment(paper), Catch::Contains("weights/resnet34-imagenet.pt") &&
+  CHECK_THROWS_WITH(load_experiment(paper), Catch::Contains("weights/resnet34-b627a593.pth") &&
                                                 Catch::Contains("does not exist") &&
                                                 Catch::Contains("experiment file's folder"));
   fs::create_directories(experiments / "weights");
