@@ -356,11 +356,9 @@ Dataset Loader::load() {
     std::vector<size_t> rows;
     m.kind = md.kind;
     m.source = source_of(md.file, md.variables);
-    if (r.has(kSyntheticVariablesName)) {
-      std::istringstream drawn(r.read_tree(kSyntheticVariablesName).text);
-      for (std::string v; drawn >> v;)
-        if (std::find(md.variables.begin(), md.variables.end(), v) != md.variables.end()) m.synthetic = true;
-      if (m.synthetic) m.source += " (drawn by cmhbench data synth)";
+    if (drawn_by_synth(md.file, md.variables)) {
+      m.synthetic = true;
+      m.source += " (drawn by cmhbench data synth)";
     }
     if (md.kind == ModalityKind::kFeatures) {
       std::vector<Part<float>> parts;

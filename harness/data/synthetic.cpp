@@ -11,6 +11,8 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "data/declaration.h"
+#include "io/mat_file.h"
 
 namespace cmh::data {
 namespace {
@@ -484,6 +486,15 @@ void add_synthetic_images(Dataset& d, uint64_t seed, const SyntheticImageParams&
     throw InputError(origin + " has no label matrix to derive images from; declare labels");
   draw_images(d.labels, d.n, d.num_labels, seed, p, d.image);
   d.name += " (synthetic images)";
+}
+
+bool drawn_by_synth(const std::string& path, const std::vector<std::string>& variables) {
+  const io::MatReader r(path);
+  if (!r.has(kSyntheticVariablesName)) return false;
+  std::istringstream drawn(r.read_tree(kSyntheticVariablesName).text);
+  for (std::string v; drawn >> v;)
+    if (std::find(variables.begin(), variables.end(), v) != variables.end()) return true;
+  return false;
 }
 
 }  // namespace cmh::data

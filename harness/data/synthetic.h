@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "data/dataset.h"
 
@@ -52,5 +53,9 @@ Dataset generate_synthetic(const SyntheticParams& p);
 /// an image modality drawn from those labels. Sets image.synthetic = true and appends
 /// " (synthetic images)" to the name, so every output that names the data says so.
 void add_synthetic_images(Dataset& d, uint64_t seed, const SyntheticImageParams& p = {});
+
+/// True when the .mat file at `path` says (kSyntheticVariablesName, written by `cmhbench data
+/// synth` and by `features` of drawn pictures) that one of `variables` was drawn, not read.
+bool drawn_by_synth(const std::string& path, const std::vector<std::string>& variables);
 
 }  // namespace cmh::data

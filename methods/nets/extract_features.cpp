@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "data/declaration.h"
 #include "data/pixel_reader.h"
+#include "data/synthetic.h"
 #include "io/mat_file.h"
 #include "methods/nets/batches.h"
 #include "methods/nets/cnnf.h"
@@ -140,6 +141,8 @@ FeatureResult extract_features(const FeatureRequest& r, const std::function<void
     mat.write_text("weights_sha256", w.sha256);
     mat.write_text("weights_format", w.format);
     mat.write_text("normalization", w.input.description);
+    // Features of drawn pictures are as synthetic as the pictures: loading them says so.
+    if (data::drawn_by_synth(decl.image->file, decl.image->variables)) mat.write_text(data::kSyntheticVariablesName, r.variable);
   }
   fs::rename(tmp, r.out);
   fs::remove(side, ec);

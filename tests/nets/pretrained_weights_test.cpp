@@ -16,6 +16,7 @@
 #include "common/error.h"
 #include "data/dataset.h"
 #include "data/declaration.h"
+#include "data/synthetic.h"
 #include "io/mat_file.h"
 #include "methods/nets/batches.h"
 #include "methods/nets/cnnf.h"
@@ -215,6 +216,10 @@ TEST_CASE("cmhbench features: the net's output for every item, equal after a kil
   const io::MatArray<float> whole = io::MatReader(dir + "/f/whole.mat").read_float("XAll");
   REQUIRE(whole.dims == std::vector<size_t>{40, 512});  // items are rows
   CHECK(io::MatReader(dir + "/f/whole.mat").has("weights_sha256"));
+  // Features of drawn pictures load as synthetic, as the pictures do.
+  CHECK(data::drawn_by_synth(dir + "/f/whole.mat", {"XAll"}));
+  CHECK(data::drawn_by_synth(dir + "/px.mat", {"IAll"}));
+  CHECK_FALSE(data::drawn_by_synth(dir + "/vggf.mat", {"layers"}));  // a file data synth did not write
 
   // Row k is the net's output for item k of the dataset as load_dataset reads it.
   const data::Dataset d = data::load_dataset(data::parse_declaration_file(decl));
