@@ -204,7 +204,7 @@ TEST_CASE("pixel cache: v7.3 chunk extents along the item axis are read from the
   CHECK(cmh::io::MatReader(f.dir / "data.mat").item_chunk("IAll", 3) == 0);  // v5: not chunked HDF5
 }
 
-TEST_CASE("pixel cache: loads that start together make it once; the others wait and reuse it", "[data][pixel_cache]") {
+TEST_CASE("pixel cache: loads that start together make it once, the others wait and reuse it", "[data][pixel_cache]") {
   PixelFixture f;
   f.write(true, true);
   const std::vector<uint8_t> expected = items_of(f.load("IAll", "hwcn", "memory").image, batch_items());
