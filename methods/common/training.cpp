@@ -94,6 +94,13 @@ void read_optimizer(torch::serialize::InputArchive& parent, const std::string& k
   o.load(sub);
 }
 
+void descend(torch::optim::Optimizer& opt, const torch::Tensor& loss) {
+  for (auto& group : opt.param_groups())
+    for (auto& p : group.params()) p.mutable_grad().reset();
+  loss.backward();
+  opt.step();
+}
+
 void set_lr(torch::optim::SGD& opt, double lr) {
   for (auto& g : opt.param_groups()) static_cast<torch::optim::SGDOptions&>(g.options()).lr(lr);
 }

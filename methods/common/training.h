@@ -43,6 +43,12 @@ void read_module(torch::serialize::InputArchive& parent, const std::string& key,
 void write_optimizer(torch::serialize::OutputArchive& parent, const std::string& key, torch::optim::Optimizer& o);
 void read_optimizer(torch::serialize::InputArchive& parent, const std::string& key, torch::optim::Optimizer& o);
 
+/// One descent step on `loss`: the last step's gradients are dropped (set to none rather than
+/// zeroed: backward then hands each parameter its fresh gradient instead of adding it to zeros,
+/// two passes over every weight fewer per step, the same values), then backward and the
+/// optimiser's step. Every deep method's training step ends here.
+void descend(torch::optim::Optimizer& opt, const torch::Tensor& loss);
+
 /// Sets the learning rate of every parameter group.
 void set_lr(torch::optim::SGD& opt, double lr);
 
@@ -83,9 +89,7 @@ PassTerms<Terms> alternating_epoch(TrainingParts& parts, int64_t n, int64_t batc
       auto y = forward(pos);
       own.index_put_({pos}, y.detach());
       auto t = loss(y, pos, other, own);
-      opt.zero_grad();
-      t.total.backward();
-      opt.step();
+      descend(opt, t.total);
       terms.accumulate(t, steps);
     }
   };

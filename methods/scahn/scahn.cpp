@@ -72,9 +72,7 @@ ScahnLossTerms scahn_step(const ScahnOutputs& out, const torch::Tensor& b1, cons
   const auto l1 = labels.index({b1}), l2 = labels.index({b2});
   auto t = scahn_loss(out1, out2, share_label_similarity(l1, labels), share_label_similarity(l2, labels),
                       share_label_similarity(l1, l2), other, same, codes.index({b1}), codes.index({b2}), w);
-  opt.zero_grad();
-  t.total.backward();
-  opt.step();
+  training::descend(opt, t.total);
   return t;
 }
 

@@ -10,6 +10,7 @@
 
 #include "baselines/dcmh/dcmh_loss.h"
 #include "methods/nets/image_nets.h"
+#include "methods/common/training.h"
 #include "step_bench.h"
 
 namespace {
@@ -38,9 +39,7 @@ void BM_dcmh_image_step(benchmark::State& state) {
     auto f = head(backbone->forward(x));
     b.F.index_put_({pos}, f.detach());
     auto t = cmh::baselines::dcmh_loss(f, b.labels.index({pos}), b.labels, b.G, b.F, b.B.index({pos}), pos, kWeights);
-    opt.zero_grad();
-    t.total.backward();
-    opt.step();
+    cmh::training::descend(opt, t.total);
   };
   step();  // warm-up, as the Python twin does
   for (auto _ : state) step();
@@ -57,9 +56,7 @@ void BM_dcmh_text_step(benchmark::State& state) {
     auto g = net->forward(y);
     b.G.index_put_({pos}, g.detach());
     auto t = cmh::baselines::dcmh_loss(g, b.labels.index({pos}), b.labels, b.F, b.G, b.B.index({pos}), pos, kWeights);
-    opt.zero_grad();
-    t.total.backward();
-    opt.step();
+    cmh::training::descend(opt, t.total);
   };
   step();
   for (auto _ : state) step();

@@ -10,6 +10,7 @@
 #include "methods/mlsph/mlsph_loss.h"
 #include "methods/nets/image_nets.h"
 #include "methods/nets/mlsph_text_net.h"
+#include "methods/common/training.h"
 #include "step_bench.h"
 
 namespace {
@@ -36,9 +37,7 @@ void BM_mlsph_image_step(benchmark::State& state) {
     auto f = torch::tanh(head(backbone->forward(x)));
     b.F.index_put_({pos}, f.detach());
     auto t = cmh::methods::mlsph_loss(f, b.labels.index({pos}), b.labels, b.G, b.F, b.B.index({pos}), {1.0, 1.4, 0.1, 10.0});
-    opt.zero_grad();
-    t.total.backward();
-    opt.step();
+    cmh::training::descend(opt, t.total);
   };
   step();  // warm-up, as the Python twin does: first-touch of weights and gradients is not a step
   for (auto _ : state) step();
@@ -55,9 +54,7 @@ void BM_mlsph_text_step(benchmark::State& state) {
     auto g = net->forward(y);
     b.G.index_put_({pos}, g.detach());
     auto t = cmh::methods::mlsph_loss(g, b.labels.index({pos}), b.labels, b.F, b.G, b.B.index({pos}), {1.0, 1.4, 0.1, 10.0});
-    opt.zero_grad();
-    t.total.backward();
-    opt.step();
+    cmh::training::descend(opt, t.total);
   };
   step();  // warm-up, as the Python twin does
   for (auto _ : state) step();
