@@ -53,7 +53,7 @@ class ResNet final : public ImageBackbone {
       if (auto* c = m->as<nn::Conv2d>()) nn::init::kaiming_normal_(c->weight, 0.0, torch::kFanOut, torch::kReLU);
   }
   std::vector<torch::Tensor> stages(const torch::Tensor& x) override {
-    auto y = torch::max_pool2d(torch::relu(bn1_(conv1_(x))), 3, 2, 1);
+    auto y = torch::max_pool2d(torch::relu(bn1_(conv1_(cpu_layout(x)))), 3, 2, 1);
     std::vector<torch::Tensor> out;
     for (auto& layer : layers_) {
       y = layer->forward(y);
@@ -85,7 +85,7 @@ class SmallCnn final : public ImageBackbone {
   }
   std::vector<torch::Tensor> stages(const torch::Tensor& x) override {
     std::vector<torch::Tensor> out;
-    auto y = x;
+    auto y = cpu_layout(x);
     for (size_t s = 0; s < blocks_.size(); ++s) {
       y = blocks_[s]->forward(y);
       out.push_back(y.mean({2, 3}));
