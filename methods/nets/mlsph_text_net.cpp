@@ -14,12 +14,23 @@ MlsphTextNetImpl::MlsphTextNetImpl(int64_t t, int64_t bits, int64_t hidden, int6
     resize.emplace_back(t / pools.back(), t, RowResize::Mode::kBilinearAligned);
     branches->push_back(nn::Conv2d(nn::Conv2dOptions(1, 1, 1)));
   }
-  feature = register_module("feature", nn::Conv2d(nn::Conv2dOptions(6, hidden, {t, 1})));
+  feature = register_module("feature", TextAxisConv(6, hidden, t, true, TextAxisConvImpl::Init::kConv2dDefault));
   bn1 = register_module("bn1", nn::BatchNorm2d(hidden));
   mid = register_module("mid", nn::Conv2d(nn::Conv2dOptions(hidden, mid_width, 1)));
   bn2 = register_module("bn2", nn::BatchNorm2d(mid_width));
   hash = register_module("hash", nn::Conv2d(nn::Conv2dOptions(mid_width, bits, 1)));
 }
+
+namespace {
+
+// A 1×1 convolution of [n, C, 1, 1] is the affine map of [n, C]: addmm instead of oneDNN's
+// convolution, which reorders its operands on every call (the same sums; Conv2d's parameters).
+torch::Tensor pointwise(const nn::Conv2d& conv, const torch::Tensor& x) {
+  const int64_t n = x.size(0), out = conv->weight.size(0);
+  return torch::addmm(conv->bias, x.reshape({n, -1}), conv->weight.view({out, -1}).t()).view({n, out, 1, 1});
+}
+
+}  // namespace
 
 torch::Tensor MlsphTextNetImpl::forward(const torch::Tensor& text) {
   namespace F = torch::nn::functional;
@@ -33,8 +44,8 @@ torch::Tensor MlsphTextNetImpl::forward(const torch::Tensor& text) {
   }
   auto h = torch::cat(channels, 1);                 // [n, 6, T, 1]
   h = bn1(torch::relu(feature(h)));                 // [n, 4096, 1, 1]
-  h = bn2(torch::relu(mid(h)));                     // [n, 512, 1, 1]
-  return torch::tanh(hash(h)).flatten(1);           // [n, k]
+  h = bn2(torch::relu(pointwise(mid, h)));          // [n, 512, 1, 1]
+  return torch::tanh(pointwise(hash, h)).flatten(1);  // [n, k]
 }
 
 }  // namespace cmh::nets

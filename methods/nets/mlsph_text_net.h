@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include "methods/nets/row_resize.h"
+#include "methods/nets/text_axis_conv.h"
 
 namespace cmh::nets {
 
@@ -19,7 +20,10 @@ struct MlsphTextNetImpl : torch::nn::Module {
   std::vector<int64_t> pools;  ///< branch pool sizes actually used (see the .cpp)
   std::vector<RowResize> resize;  ///< each branch back to T rows (bilinear, aligned corners)
   torch::nn::ModuleList branches;
-  torch::nn::Conv2d feature{nullptr}, mid{nullptr}, hash{nullptr};
+  /// The text-wide convolution 6 → hidden, (T, 1), as one matrix product (text_axis_conv.h).
+  TextAxisConv feature{nullptr};
+  /// 1×1 convolutions on one position: applied as the matrix products they are (see the .cpp).
+  torch::nn::Conv2d mid{nullptr}, hash{nullptr};
   torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr};
 };
 TORCH_MODULE(MlsphTextNet);

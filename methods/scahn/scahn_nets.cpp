@@ -2,6 +2,7 @@
 #include "methods/scahn/scahn_nets.h"
 
 #include "methods/nets/channel_lrn.h"
+#include "methods/nets/text_axis_conv.h"
 
 namespace cmh::methods {
 
@@ -43,17 +44,6 @@ ScahnOutputs ScahnImageNetImpl::forward(const torch::Tensor& x) {
   return out;
 }
 
-TextAxisConvImpl::TextAxisConvImpl(int64_t in, int64_t out, int64_t text_dim) {
-  weight = register_parameter("weight", torch::empty({out, in, text_dim, 1}));
-}
-
-torch::Tensor TextAxisConvImpl::forward(const torch::Tensor& x) {
-  const int64_t n = x.size(0), width = x.size(3), out = weight.size(0);
-  // out[n, o, w] = Σ_{c,t} W[o, c, t] x[n, c, t, w]: a [out, C·T] × [C·T, W] product per item.
-  const auto y = torch::matmul(weight.view({out, -1}), x.contiguous().view({n, -1, width}));
-  return y.unsqueeze(2);  // [n, out, 1, W]
-}
-
 namespace {
 
 // Conv(in→out, 1×3, pad (0,1)) → BN → ReLU → Conv(out→out, kernel) → BN, plus the shortcut
@@ -67,7 +57,8 @@ struct ResidualBlockImpl : nn::Module {
   ResidualBlockImpl(int64_t in, int64_t out, std::vector<int64_t> kernel) {
     // The block's own convolution: a (T, 1) kernel on one channel is the matrix product.
     auto full = [&](int64_t from) -> nn::AnyModule {
-      if (from == 1 && kernel[1] == 1) return nn::AnyModule(TextAxisConv(from, out, kernel[0]));
+      if (from == 1 && kernel[1] == 1) return nn::AnyModule(
+          nets::TextAxisConv(from, out, kernel[0], false, nets::TextAxisConvImpl::Init::kByCaller));
       return nn::AnyModule(nn::Conv2d(nn::Conv2dOptions(from, out, kernel).bias(false)));
     };
     body = nn::Sequential();
@@ -94,7 +85,7 @@ void init_like_reference(nn::Module& net) {
     if (auto* c = m->as<nn::Conv2d>()) {
       w = c->weight;
       b = c->bias;
-    } else if (auto* t = m->as<TextAxisConv>()) {
+    } else if (auto* t = m->as<nets::TextAxisConv>()) {
       w = t->weight;
     } else {
       continue;

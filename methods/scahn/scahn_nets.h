@@ -38,19 +38,6 @@ struct ScahnImageNetImpl : torch::nn::Module {
 };
 TORCH_MODULE(ScahnImageNet);
 
-/// A convolution whose kernel spans the whole text axis, (T, 1), without bias: [n, C, T, W] →
-/// [n, out, 1, W]. The same sums as Conv2d(C → out, (T, 1)), computed as one matrix product of
-/// the [out, C·T] weight with the input read as [n, C·T, W] (no im2col, no layout reorder); the
-/// weight keeps Conv2d's [out, C, T, 1] shape. Used where C = 1 (the text net's first shortcut),
-/// where it is several times faster than the convolution. The order of summation differs from
-/// oneDNN's, so results differ from the plain convolution in the last bits (pinned by a test).
-struct TextAxisConvImpl : torch::nn::Module {
-  TextAxisConvImpl(int64_t in, int64_t out, int64_t text_dim);
-  torch::Tensor forward(const torch::Tensor& x);
-  torch::Tensor weight;  // [out, in, T, 1]
-};
-TORCH_MODULE(TextAxisConv);
-
 /// Widths of the text net. The paper's: residual blocks of 64, 128, 256, 512 channels
 /// (channels × 1, 2, 4, 8), heads of 256.
 struct ScahnTextWidths {

@@ -58,28 +58,6 @@ TEST_CASE("scahn: bit ranking by the summed attention weights, and the reference
   CHECK(std::is_permutation(r.begin(), r.end(), std::vector<int>{0, 1, 2, 3}.begin()));
 }
 
-TEST_CASE("scahn: the (T, 1) convolution as a matrix product equals the plain convolution", "[scahn]") {
-  torch::manual_seed(3);
-  for (int64_t in : {1, 3}) {
-    methods::TextAxisConv fast(in, 5, 37);
-    {
-      torch::NoGradGuard no_grad;
-      fast->weight.normal_();
-    }
-    auto x = torch::randn({4, in, 37, 6}, torch::requires_grad());
-    const auto y = fast(x);
-    const auto plain = torch::conv2d(x, fast->weight);
-    REQUIRE(y.sizes() == plain.sizes());
-    CHECK(torch::allclose(y, plain, 1e-4, 1e-4));
-    // and its gradients
-    auto g = torch::randn_like(y);
-    const auto grads = torch::autograd::grad({y}, {x, fast->weight}, {g});
-    const auto plain_grads = torch::autograd::grad({plain}, {x, fast->weight}, {g});
-    CHECK(torch::allclose(grads[0], plain_grads[0], 1e-4, 1e-4));
-    CHECK(torch::allclose(grads[1], plain_grads[1], 1e-4, 1e-4));
-  }
-}
-
 TEST_CASE("scahn: the text net is initialised as the reference's", "[scahn]") {
   torch::manual_seed(1);
   const int64_t t = 300, bits = 64;
