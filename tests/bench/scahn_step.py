@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """The Python twin of bench_scahn_step.cpp: the same SCAHN training step (methods/scahn/scahn.cpp,
 ../shared/design/METHODS.md § SCAHN) in PyTorch's Python frontend (Debian's python3-torch uses the
-same libtorch), written from the specification, not generated from the C++. Prints one line per
+same libtorch), written from the specification, not generated from the C++, with the layers the
+reference code uses (nn.Conv2d where cmhbench computes the same sums as a matrix product, NCHW
+pictures where cmhbench's backbones work channels-last): the Python a user would compare with. Prints one line per
 benchmark, name threads wall-ms-per-step process-CPU-ms-per-step, after one line per net,
 params name count.
 Usage: scahn_step.py [threads...] [--seconds S] [--tuned-malloc] [--only NAME]"""
@@ -111,23 +113,12 @@ class ImageNet(nn.Module):
         return stages, self.fusion(stages)
 
 
-class TextAxisConv(nn.Module):  # Conv2d(c -> out, (T, 1)) without bias, as one matrix product
-    def __init__(self, inp, out, t):
-        super().__init__()
-        self.weight = nn.Parameter(torch.empty(out, inp, t, 1))
-
-    def forward(self, x):
-        n, w = x.shape[0], x.shape[3]
-        return torch.matmul(self.weight.view(self.weight.shape[0], -1), x.contiguous().view(n, -1, w)).unsqueeze(2)
-
-
-class Residual(nn.Module):  # no biases; the first block's shortcut on one channel: TextAxisConv
-    def __init__(self, inp, out, kernel, t=0):
+class Residual(nn.Module):  # no biases; nn.Conv2d throughout, as the reference writes it
+    def __init__(self, inp, out, kernel):
         super().__init__()
         self.body = nn.Sequential(nn.Conv2d(inp, out, (1, 3), padding=(0, 1), bias=False), nn.BatchNorm2d(out),
                                   nn.ReLU(), nn.Conv2d(out, out, kernel, bias=False), nn.BatchNorm2d(out))
-        first = TextAxisConv(inp, out, t) if t and inp == 1 else nn.Conv2d(inp, out, kernel, bias=False)
-        self.shortcut = nn.Sequential(first, nn.BatchNorm2d(out))
+        self.shortcut = nn.Sequential(nn.Conv2d(inp, out, kernel, bias=False), nn.BatchNorm2d(out))
 
     def forward(self, x):
         return torch.relu(self.body(x) + self.shortcut(x))
@@ -139,14 +130,14 @@ class TextNet(nn.Module):
         self.t = t
         self.pools = [min(5 * p, t) for p in (10, 6, 3, 2, 1)]
         self.scale_convs = nn.ModuleList([nn.Conv2d(1, 1, 1) for _ in self.pools])
-        self.blocks = nn.ModuleList([Residual(1, c, (t, 1), t), Residual(c, 2 * c, (1, 3)),
+        self.blocks = nn.ModuleList([Residual(1, c, (t, 1)), Residual(c, 2 * c, (1, 3)),
                                      Residual(2 * c, 4 * c, (1, 3)), Residual(4 * c, 8 * c, (1, 2))])
         self.heads = nn.ModuleList([
             nn.Sequential(nn.Conv2d(ch, head, (1, w), stride=(1, w)), nn.ReLU(),
                           nn.LocalResponseNorm(2, alpha=1e-4, beta=0.75, k=1.0), nn.Conv2d(head, bits, 1), nn.Tanh())
             for ch, w in ((c, 6), (2 * c, 4), (4 * c, 2), (8 * c, 1))])
         for m in self.modules():  # the reference's initialisation
-            if isinstance(m, (nn.Conv2d, TextAxisConv)):
+            if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
                 if getattr(m, "bias", None) is not None:
                     nn.init.zeros_(m.bias)
