@@ -4,6 +4,7 @@
 #include "baselines/cca/cca.h"
 #include "baselines/cmfh/cmfh.h"
 #include "baselines/cmssh/cmssh.h"
+#include "baselines/cvh/cvh.h"
 #include "baselines/dcmh/dcmh.h"
 #include "baselines/scm/scm.h"
 #include "baselines/seph/seph.h"
@@ -19,6 +20,7 @@ void add_builtin_methods(Registry& r) {
   r.add(baselines::cca_method_info());
   r.add(baselines::cmfh_method_info());
   r.add(baselines::cmssh_method_info());
+  r.add(baselines::cvh_method_info());
   r.add(baselines::dcmh_method_info());
   r.add(baselines::scm_seq_method_info());
   r.add(baselines::scm_orth_method_info());
