@@ -15,7 +15,7 @@ const std::vector<KnownMethod>& known_methods() {
   static const std::vector<KnownMethod> k = {
       {"cca", "CCA"},         {"cmssh", "CMSSH"},       {"scm-seq", "SCM-seq"}, {"scm-orth", "SCM-orth"},
       {"stmh", "STMH"},       {"cmfh", "CMFH"},
-      {"cvh", "CVH"},
+      {"cvh", "CVH"},         {"imh", "IMH"},
       {"seph-rnd", "SePH-rnd"}, {"seph-km", "SePH-km"},
       {"dcmh", "DCMH"},       {"mlsph", "MLSPH"},       {"scahn", "SCAHN"}};
   return k;

@@ -19,7 +19,7 @@ using cmh::test::small_synthetic;
 
 namespace {
 
-const std::vector<std::string> kMethods = {"cmssh", "scm-seq", "scm-orth", "cmfh", "cvh", "seph-rnd", "seph-km", "stmh"};
+const std::vector<std::string> kMethods = {"cmssh", "scm-seq", "scm-orth", "cmfh", "cvh", "imh", "seph-rnd", "seph-km", "stmh"};
 
 bool same(const cmh::eval::PackedBits& a, const cmh::eval::PackedBits& b) {
   if (a.size() != b.size() || a.bits() != b.bits()) return false;
@@ -85,6 +85,8 @@ TEST_CASE("bad parameters are refused before any work", "[baselines]") {
       {"scm-orth", {{"reg", -1.0}}},
       {"cmfh", {{"lambda", 1.0}, {"mu", 0.0}, {"gamma", -0.01}, {"max_iter", int64_t{0}}}},
       {"cvh", {{"reg", -1e-3}}},
+      {"imh", {{"lambda", -1.0}, {"beta", 0.0}, {"inter_weight", 0.0}, {"knn", int64_t{0}}, {"sigma_scale", 0.0},
+               {"max_train", int64_t{1}}, {"paired_share", 0.0}}},
       {"seph-rnd", {{"alpha", -1.0}, {"anchors", int64_t{0}}, {"klr_reg", 0.0}, {"momentum", 1.0}}},
       {"seph-km", {{"kmeans_iterations", int64_t{0}}, {"max_train", int64_t{1}}, {"kernel_scale", 0.0}}},
       {"stmh", {{"image_weight", 0.0}, {"lambda", -0.5}, {"max_iter", int64_t{0}}}},
