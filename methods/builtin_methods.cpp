@@ -7,6 +7,7 @@
 #include "baselines/cvh/cvh.h"
 #include "baselines/dcmh/dcmh.h"
 #include "baselines/imh/imh.h"
+#include "baselines/kshcv/kshcv.h"
 #include "baselines/lssh/lssh.h"
 #include "baselines/scm/scm.h"
 #include "baselines/seph/seph.h"
@@ -25,6 +26,7 @@ void add_builtin_methods(Registry& r) {
   r.add(baselines::cvh_method_info());
   r.add(baselines::dcmh_method_info());
   r.add(baselines::imh_method_info());
+  r.add(baselines::kshcv_method_info());
   r.add(baselines::lssh_method_info());
   r.add(baselines::scm_seq_method_info());
   r.add(baselines::scm_orth_method_info());

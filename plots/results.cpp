@@ -16,7 +16,7 @@ const std::vector<KnownMethod>& known_methods() {
       {"cca", "CCA"},         {"cmssh", "CMSSH"},       {"scm-seq", "SCM-seq"}, {"scm-orth", "SCM-orth"},
       {"stmh", "STMH"},       {"cmfh", "CMFH"},
       {"cvh", "CVH"},         {"imh", "IMH"},
-      {"lssh", "LSSH"},
+      {"lssh", "LSSH"},       {"ksh-cv", "KSH-CV"},
       {"seph-rnd", "SePH-rnd"}, {"seph-km", "SePH-km"},
       {"dcmh", "DCMH"},       {"mlsph", "MLSPH"},       {"scahn", "SCAHN"}};
   return k;

@@ -19,7 +19,7 @@ using cmh::test::small_synthetic;
 
 namespace {
 
-const std::vector<std::string> kMethods = {"cmssh", "scm-seq", "scm-orth", "cmfh", "cvh", "imh", "lssh", "seph-rnd", "seph-km", "stmh"};
+const std::vector<std::string> kMethods = {"cmssh", "scm-seq", "scm-orth", "cmfh", "cvh", "imh", "lssh", "ksh-cv", "seph-rnd", "seph-km", "stmh"};
 
 bool same(const cmh::eval::PackedBits& a, const cmh::eval::PackedBits& b) {
   if (a.size() != b.size() || a.bits() != b.bits()) return false;
@@ -85,6 +85,7 @@ TEST_CASE("bad parameters are refused before any work", "[baselines]") {
       {"scm-orth", {{"reg", -1.0}}},
       {"cmfh", {{"lambda", 1.0}, {"mu", 0.0}, {"gamma", -0.01}, {"max_iter", int64_t{0}}}},
       {"lssh", {{"rho", 0.0}, {"gamma", 0.0}, {"mu", -1.0}, {"atoms", int64_t{0}}, {"lasso_iterations", int64_t{0}}}},
+      {"ksh-cv", {{"anchors", int64_t{0}}, {"kernel_scale", 0.0}, {"reg", 0.0}, {"refine_iterations", int64_t{-1}}, {"max_train", int64_t{1}}}},
       {"cvh", {{"reg", -1e-3}}},
       {"imh", {{"lambda", -1.0}, {"beta", 0.0}, {"inter_weight", 0.0}, {"knn", int64_t{0}}, {"sigma_scale", 0.0},
                {"max_train", int64_t{1}}, {"paired_share", 0.0}}},
