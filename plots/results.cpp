@@ -14,7 +14,10 @@ namespace cmh::plots {
 const std::vector<KnownMethod>& known_methods() {
   static const std::vector<KnownMethod> k = {
       {"cca", "CCA"},         {"cmssh", "CMSSH"},       {"scm-seq", "SCM-seq"}, {"scm-orth", "SCM-orth"},
-      {"stmh", "STMH"},       {"cmfh", "CMFH"},         {"seph-rnd", "SePH-rnd"}, {"seph-km", "SePH-km"},
+      {"stmh", "STMH"},       {"cmfh", "CMFH"},
+      {"cvh", "CVH"},         {"imh", "IMH"},
+      {"lssh", "LSSH"},       {"ksh-cv", "KSH-CV"},
+      {"seph-rnd", "SePH-rnd"}, {"seph-km", "SePH-km"},
       {"dcmh", "DCMH"},       {"mlsph", "MLSPH"},       {"scahn", "SCAHN"}};
   return k;
 }

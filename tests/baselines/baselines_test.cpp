@@ -19,7 +19,7 @@ using cmh::test::small_synthetic;
 
 namespace {
 
-const std::vector<std::string> kMethods = {"cmssh", "scm-seq", "scm-orth", "cmfh", "seph-rnd", "seph-km", "stmh"};
+const std::vector<std::string> kMethods = {"cmssh", "scm-seq", "scm-orth", "cmfh", "cvh", "imh", "lssh", "ksh-cv", "seph-rnd", "seph-km", "stmh"};
 
 bool same(const cmh::eval::PackedBits& a, const cmh::eval::PackedBits& b) {
   if (a.size() != b.size() || a.bits() != b.bits()) return false;
@@ -84,6 +84,11 @@ TEST_CASE("bad parameters are refused before any work", "[baselines]") {
       {"scm-seq", {{"reg", -1.0}}},
       {"scm-orth", {{"reg", -1.0}}},
       {"cmfh", {{"lambda", 1.0}, {"mu", 0.0}, {"gamma", -0.01}, {"max_iter", int64_t{0}}}},
+      {"lssh", {{"rho", 0.0}, {"gamma", 0.0}, {"mu", -1.0}, {"atoms", int64_t{0}}, {"lasso_iterations", int64_t{0}}}},
+      {"ksh-cv", {{"anchors", int64_t{0}}, {"kernel_scale", 0.0}, {"reg", 0.0}, {"refine_iterations", int64_t{-1}}, {"max_train", int64_t{1}}}},
+      {"cvh", {{"reg", -1e-3}}},
+      {"imh", {{"lambda", -1.0}, {"beta", 0.0}, {"inter_weight", 0.0}, {"knn", int64_t{0}}, {"sigma_scale", 0.0},
+               {"max_train", int64_t{1}}, {"paired_share", 0.0}}},
       {"seph-rnd", {{"alpha", -1.0}, {"anchors", int64_t{0}}, {"klr_reg", 0.0}, {"momentum", 1.0}}},
       {"seph-km", {{"kmeans_iterations", int64_t{0}}, {"max_train", int64_t{1}}, {"kernel_scale", 0.0}}},
       {"stmh", {{"image_weight", 0.0}, {"lambda", -0.5}, {"max_iter", int64_t{0}}}},
@@ -106,7 +111,7 @@ TEST_CASE("bad parameters are refused before any work", "[baselines]") {
     CHECK_THROWS_AS(cmh::Params(name, info.params, {{info.params.front().name, std::string("x")}}),
                     cmh::InputError);
   }
-  for (const char* name : {"cmfh", "seph-rnd", "seph-km"})
+  for (const char* name : {"cmfh", "seph-rnd", "seph-km", "lssh"})
     CHECK_THROWS_AS(cmh::Params(name, cmh::Registry::builtin().at(name).params,
                                 {{"database_codes", std::string("both")}}),
                     cmh::InputError);
@@ -126,7 +131,7 @@ TEST_CASE("scm-orth names its random padding beyond the rank, or refuses it", "[
 
 TEST_CASE("unified codes are the retrieval set's (encode_database), per-modality calls stay single-modality", "[baselines]") {
   const auto& s = small_synthetic();
-  for (const char* name : {"cmfh", "seph-rnd"}) {
+  for (const char* name : {"cmfh", "seph-rnd", "lssh"}) {
     SECTION(name) {
       std::vector<std::string> notes;
       const CrossCodes u = encode_all(name, s, 16, 1, {}, &notes);
