@@ -31,6 +31,7 @@ std::string join(const std::set<std::string>& s) {
 }
 
 struct Parser {
+  const Registry& registry;
   std::string origin;
   std::string base_dir;
   std::string data_root;
@@ -222,9 +223,10 @@ struct Parser {
       auto mname = (*t)["name"].value<std::string>();
       if (!mname) fail("methods[" + std::to_string(i) + "] has no 'name'; one of: " + method_names());
       if (!(*t)["enabled"].value_or(true)) continue;
-      const MethodInfo& info = Registry::builtin().at(*mname);
+      const MethodInfo& info = registry.at(*mname);
       MethodEntry m;
       m.method = info.name;
+      m.info = &info;
       m.label = (*t)["label"].value_or(info.name);
       if (!labels.insert(m.label).second)
         fail("method label '" + m.label + "' appears twice; give each entry of one method its own 'label'");
@@ -258,22 +260,22 @@ struct Parser {
     return e;
   }
 
-  static std::string method_names() {
+  std::string method_names() const {
     std::string out;
-    for (const auto& n : Registry::builtin().names()) out += (out.empty() ? "" : ", ") + n;
+    for (const auto& n : registry.names()) out += (out.empty() ? "" : ", ") + n;
     return out;
   }
 };
 
-Experiment parse_root(const toml::table& root, const std::string& origin, const std::string& base_dir,
-                      const std::string& data_root) {
-  Parser p{origin, base_dir, data_root};
+Experiment parse_root(const Registry& registry, const toml::table& root, const std::string& origin,
+                      const std::string& base_dir, const std::string& data_root) {
+  Parser p{registry, origin, base_dir, data_root};
   return p.parse(root);
 }
 
 }  // namespace
 
-Experiment load_experiment(const std::string& path, const std::string& data_root) {
+Experiment load_experiment(const Registry& registry, const std::string& path, const std::string& data_root) {
   std::string why;
   if (!is_existing_file(path, &why))
     throw InputError("experiment '" + path + "': file not found" + reason_suffix(why) +
@@ -287,11 +289,11 @@ Experiment load_experiment(const std::string& path, const std::string& data_root
                      ", column " + std::to_string(b.column) + ": " + std::string(err.description()));
   }
   const std::string base = fs::path(path).parent_path().string();
-  return parse_root(root, path, base.empty() ? "." : base, data_root);
+  return parse_root(registry, root, path, base.empty() ? "." : base, data_root);
 }
 
-Experiment parse_experiment(const std::string& text, const std::string& origin, const std::string& base_dir,
-                            const std::string& data_root) {
+Experiment parse_experiment(const Registry& registry, const std::string& text, const std::string& origin,
+                            const std::string& base_dir, const std::string& data_root) {
   toml::table root;
   try {
     root = toml::parse(text, origin);
@@ -300,7 +302,7 @@ Experiment parse_experiment(const std::string& text, const std::string& origin, 
     throw InputError("experiment '" + origin + "': TOML syntax error at line " + std::to_string(b.line) +
                      ", column " + std::to_string(b.column) + ": " + std::string(err.description()));
   }
-  return parse_root(root, origin, base_dir, data_root);
+  return parse_root(registry, root, origin, base_dir, data_root);
 }
 
 std::vector<Cell> expand_cells(const Experiment& e) {

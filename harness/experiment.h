@@ -22,6 +22,7 @@ struct DatasetEntry {
 struct MethodEntry {
   std::string label;   ///< distinguishes two entries of one method with other parameters
   std::string method;  ///< registry name
+  const MethodInfo* info = nullptr;  ///< its registry entry (the registry outlives the experiment)
   Params params;       ///< resolved: defaults + overrides
   std::vector<int> bits;  ///< this entry's code lengths (default: the experiment's)
   std::vector<std::string> datasets;  ///< dataset names this entry runs on (default: all)
@@ -52,11 +53,12 @@ struct Cell {
 
 /// Parses and checks an experiment file. Every mistake is a cmh::InputError that starts with
 /// "experiment '<path>':" and names the key, the valid choices and the fix. `data_root`, when
-/// not empty, overrides where dataset files are looked for.
-Experiment load_experiment(const std::string& path, const std::string& data_root = "");
+/// not empty, overrides where dataset files are looked for. Method names are looked up in
+/// `registry`, which must outlive the experiment.
+Experiment load_experiment(const Registry& registry, const std::string& path, const std::string& data_root = "");
 
 /// The same from TOML text (tests; `origin` names it in messages, `base_dir` resolves paths).
-Experiment parse_experiment(const std::string& toml_text, const std::string& origin,
+Experiment parse_experiment(const Registry& registry, const std::string& toml_text, const std::string& origin,
                             const std::string& base_dir, const std::string& data_root = "");
 
 /// Every cell of the grid, in a stable order: dataset, method entry, bits, seed.

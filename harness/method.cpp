@@ -63,6 +63,29 @@ bool fits(ParamType t, const ParamValue& v) {
 
 }  // namespace
 
+std::string param_range_text(const ParamSpec& spec) {
+  auto num = [](double v) {
+    std::ostringstream os;
+    os << v;
+    return os.str();
+  };
+  std::string out;
+  if (spec.lower) out = (spec.lower_open ? "> " : ">= ") + num(*spec.lower);
+  if (spec.upper) out += (out.empty() ? "" : " and ") + std::string(spec.upper_open ? "< " : "<= ") + num(*spec.upper);
+  return out;
+}
+
+std::optional<std::string> out_of_range(const ParamSpec& spec, const ParamValue& v) {
+  double x = 0;
+  if (auto* i = std::get_if<int64_t>(&v)) x = static_cast<double>(*i);
+  else if (auto* d = std::get_if<double>(&v)) x = *d;
+  else return std::nullopt;
+  const bool low = spec.lower && (spec.lower_open ? !(x > *spec.lower) : !(x >= *spec.lower));
+  const bool high = spec.upper && (spec.upper_open ? !(x < *spec.upper) : !(x <= *spec.upper));
+  if (low || high) return "it must be " + param_range_text(spec);
+  return std::nullopt;
+}
+
 DatabaseCodes encode_database_codes(Method& method, const data::Dataset& dataset, const std::vector<int64_t>& items) {
   if (auto both = method.encode_database(dataset, items)) return {*both, *both};
   return {method.encode_image(dataset, items), method.encode_text(dataset, items)};
@@ -101,6 +124,9 @@ Params::Params(const std::string& method, const ParamTable& table,
         throw InputError("method '" + method + "' parameter '" + name + "' = \"" + s +
                          "\" is not valid; choose one of: " + join(spec->allowed));
     }
+    if (auto why = out_of_range(*spec, v))
+      throw InputError("method '" + method + "' parameter '" + name + "' = " + param_value_text(v) + " is out of range: " +
+                       *why + " (cmhbench methods " + method + ")");
     if (spec->existing_file) {
       const auto& path = std::get<std::string>(v);
       const std::string where = resolve_from(path, base_dir);
@@ -158,14 +184,37 @@ std::string Params::json(bool key_only) const {
   return j.str();
 }
 
+std::string method_kind_name(MethodKind k) {
+  switch (k) {
+    case MethodKind::kShallow: return "shallow";
+    case MethodKind::kDeep: return "deep";
+    case MethodKind::kExternal: return "external";
+  }
+  return "?";
+}
+
 void Registry::add(MethodInfo info) {
-  const std::string name = info.name;
-  methods_[name] = std::move(info);
+  if (find(info.name)) throw std::logic_error("Registry: method '" + info.name + "' is added twice");
+  if (info.display.empty()) info.display = info.name;
+  info.rank = static_cast<int>(methods_.size());
+  methods_.push_back(std::move(info));
+}
+
+void Registry::replace(MethodInfo info) {
+  for (auto& m : methods_)
+    if (m.name == info.name) {
+      info.rank = m.rank;
+      if (info.display.empty()) info.display = info.name;
+      m = std::move(info);
+      return;
+    }
+  throw std::logic_error("Registry: no method '" + info.name + "' to replace");
 }
 
 const MethodInfo* Registry::find(const std::string& name) const {
-  auto it = methods_.find(name);
-  return it == methods_.end() ? nullptr : &it->second;
+  for (const auto& m : methods_)
+    if (m.name == name) return &m;
+  return nullptr;
 }
 
 const MethodInfo& Registry::at(const std::string& name) const {
@@ -176,7 +225,7 @@ const MethodInfo& Registry::at(const std::string& name) const {
 
 std::vector<std::string> Registry::names() const {
   std::vector<std::string> out;
-  for (const auto& [k, v] : methods_) out.push_back(k);
+  for (const auto& m : methods_) out.push_back(m.name);
   return out;
 }
 

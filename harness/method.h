@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -45,6 +46,9 @@ struct ParamSpec {
   /// False for settings that cannot change a result (an external program's timeout): they are
   /// stored with the run but left out of its cell key, so changing them re-runs nothing.
   bool in_key = true;
+  /// kInt, kReal: the valid range (unset: unbounded); open = the bound itself is not valid.
+  std::optional<double> lower = std::nullopt, upper = std::nullopt;
+  bool lower_open = false, upper_open = false;
 };
 
 using ParamTable = std::vector<ParamSpec>;
@@ -82,6 +86,10 @@ class Params {
 };
 
 std::string param_type_name(ParamType t);
+/// A row's range in words (">= 0 and < 1"; "" when unbounded).
+std::string param_range_text(const ParamSpec& spec);
+/// Why `v` lies outside the row's range (nullopt: inside, or the row has none).
+std::optional<std::string> out_of_range(const ParamSpec& spec, const ParamValue& v);
 std::string param_value_text(const ParamValue& v);
 
 /// Training diagnostics of one epoch (loss terms, learning rate, validation mAP …).
@@ -176,9 +184,18 @@ struct EntryInputs {
   std::vector<std::string> commands;  ///< what the entry would run, for `cmhbench plan`
 };
 
-/// A registered method: name, citation, parameter table and factory.
+/// What a method is, for the order and grouping of tables: the closed-form and iterative
+/// methods on fixed features, the networks trained here, and programs outside this one.
+enum class MethodKind { kShallow, kDeep, kExternal };
+std::string method_kind_name(MethodKind k);  ///< "shallow" | "deep" | "external"
+
+/// A registered method: name, display name, kind, citation, parameter table and factory, all
+/// declared beside its code (its folder's `*_method_info()`).
 struct MethodInfo {
-  std::string name;
+  std::string name;     ///< the registry and TOML name ("seph-km")
+  std::string display;  ///< as tables print it ("SePH-km"); empty: the name
+  MethodKind kind = MethodKind::kShallow;
+  int rank = -1;  ///< its place in the registry's order (set by Registry::add): table order
   std::string summary;
   std::string citation;
   std::string folder;  ///< where its code and README live
@@ -193,23 +210,24 @@ struct MethodInfo {
   std::function<EntryInputs(const Params&, const std::string& experiment_dir)> inputs;
 };
 
-/// name → MethodInfo for every built-in method (filled by register_builtin_methods; explicit
-/// calls, so a static library never drops a method the way self-registering objects can be).
+/// The methods a program knows, in the order they were added: the order of `cmhbench methods`
+/// and of the rows of every report table. The program assembles its registry (the executable:
+/// harness/cli/builtin_methods.cpp, one line per method) and hands it to what reads experiments
+/// and runs them; tests and fuzzers build their own.
 class Registry {
  public:
-  /// Every built-in method; defined in methods/builtin_registry.cpp (library cmh_methods).
-  static const Registry& builtin();
+  /// Adds a method; a second method of the same name is a std::logic_error.
   void add(MethodInfo info);
+  /// Puts `info` in the place of the method of its name (a test build's defective copy); an
+  /// unknown name is a std::logic_error.
+  void replace(MethodInfo info);
   const MethodInfo* find(const std::string& name) const;
   /// Like find, but an unknown name is a cmh::InputError listing the registered ones.
   const MethodInfo& at(const std::string& name) const;
-  std::vector<std::string> names() const;
+  std::vector<std::string> names() const;  ///< in the order added
 
  private:
-  std::map<std::string, MethodInfo> methods_;
+  std::deque<MethodInfo> methods_;  // a deque: what find returned stays valid as methods are added
 };
-
-/// Adds every built-in method to `r` (methods/builtin_methods.cpp, library cmh_methods).
-void add_builtin_methods(Registry& r);
 
 }  // namespace cmh

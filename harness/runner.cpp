@@ -106,10 +106,14 @@ std::string selection_rule(const Params& p) {
   return it == p.values().end() ? "final" : std::get<std::string>(it->second);
 }
 
-std::string protocol_json(const Params& params, const data::Dataset& d, const data::Split& s,
-                          const std::vector<std::string>& notes) {
+std::string protocol_json(const MethodInfo& method, const Params& params, const data::Dataset& d,
+                          const data::Split& s, const std::vector<std::string>& notes) {
   JsonWriter j;
   j.begin_object();
+  // How reports name and order the method (the registry of the program that ran it).
+  j.key("method").begin_object();
+  j.key("display").value(method.display).key("kind").value(method_kind_name(method.kind)).key("rank").value(method.rank);
+  j.end_object();
   j.key("query").value(s.query.size()).key("train").value(s.train.size()).key("database").value(s.database.size());
   j.key("split").value(d.fixed_split ? "fixed by the data" : "seeded permutation (legacy NumPy)");
   const std::string rule = selection_rule(params);
@@ -296,7 +300,7 @@ RunSummary run_experiment(const Experiment& e, const RunOptions& opt) {
     ++i;
     const data::Dataset& ds = datasets.at(cell.dataset->declaration.name);
     const data::Split& split = splits.at(cell.dataset->declaration.name);
-    const MethodInfo& info = Registry::builtin().at(cell.method->method);
+    const MethodInfo& info = *cell.method->info;
 
     store::RunRecord rec;
     rec.experiment = e.name;
@@ -313,7 +317,7 @@ RunSummary run_experiment(const Experiment& e, const RunOptions& opt) {
     rec.threads = threads;
     rec.library_versions_json = versions;
     rec.data_fingerprints_json = fingerprints_json(ds);
-    rec.protocol_json = protocol_json(cell.method->params, ds, split, {});
+    rec.protocol_json = protocol_json(info, cell.method->params, ds, split, {});
     const int64_t run_id = db.begin_run(rec);
     progress.begin_cell(i - 1, cell);
 
@@ -425,7 +429,7 @@ RunSummary run_experiment(const Experiment& e, const RunOptions& opt) {
       }
       if (!ctx.provenance.empty()) rec.library_versions_json = with_provenance(versions, ctx.provenance);
       if (!ctx.notes.empty() || !ctx.provenance.empty()) {
-        rec.protocol_json = protocol_json(cell.method->params, ds, split, ctx.notes);
+        rec.protocol_json = protocol_json(info, cell.method->params, ds, split, ctx.notes);
         db.begin_run(rec);  // same key and id: records notes and provenance before the results land
       }
       db.finish_run(run_id, metrics, curves, epochs, timings);

@@ -24,13 +24,16 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The first eleven follow known_methods() (CCA … SCAHN); the papers' two methods get the
-// strongest colours (red, black). Further entries serve labelled variants.
+// The first ResultSet::kMethodColours follow the methods' table order (harness/cli/
+// builtin_methods.cpp: CCA … SePH-km, DCMH, then the papers' two methods, which get the
+// strongest colours, red and black). The rest serve labelled variants and loss terms.
 const char* const kPalette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#17becf", "#9467bd", "#8c564b",
-                                "#e377c2", "#7f7f7f", "#bcbd22", "#d62728", "#000000", "#393b79",
-                                "#ad494a", "#637939", "#8c6d31", "#7b4173", "#3182bd", "#e6550d",
+                                "#e377c2", "#7f7f7f", "#bcbd22", "#393b79", "#ad494a", "#637939",
+                                "#8c6d31", "#d62728", "#000000", "#7b4173", "#3182bd", "#e6550d",
                                 "#31a354", "#756bb1"};
 constexpr int kPaletteSize = sizeof kPalette / sizeof kPalette[0];
+constexpr int kSpare = ResultSet::kMethodColours;  // the first colour no method owns
+static_assert(kSpare < kPaletteSize, "the palette needs colours beyond the methods'");
 
 std::string gp_string(const std::string& s) {
   std::string o = "\"";
@@ -263,7 +266,7 @@ void bitscale_figures(const ResultSet& rs, CurveCache& cache, const std::string&
             return s;
           };
           // Lines of one method: the method's colour for the longest model, then variants.
-          const int colour = variant == 0 ? rs.row_colour.at(row) : 11 + variant;
+          const int colour = variant == 0 ? rs.row_colour.at(row) : kSpare + variant % (kPaletteSize - kSpare);
           ++variant;
           Series s = averaged(curves, "first k' bits of the " + std::to_string(*b) + "-bit model", colour);
           for (double x : s.x) tics.insert(x);
@@ -329,7 +332,7 @@ void loss_figures(const ResultSet& rs, const store::Store& db, const std::string
         s.title += " (right axis)";
         f.y2label = "learning rate";
       }
-      s.colour = term == "loss" ? rs.row_colour.at(r.row) : 11 + k++ % (kPaletteSize - 11);
+      s.colour = term == "loss" ? rs.row_colour.at(r.row) : kSpare + k++ % (kPaletteSize - kSpare);
       f.series.push_back(std::move(s));
     }
     f.runs.push_back(&r);

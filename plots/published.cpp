@@ -1,6 +1,9 @@
 // PublishedValues: reading and matching.
 #include "published.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include "common/error.h"
 #include "csv.h"
 
@@ -38,10 +41,22 @@ PublishedValues PublishedValues::load(const std::string& path) {
   return p;
 }
 
+namespace {
+
+// Display names and registry names differ in case only ("SePH-km", "seph-km"): a store written
+// before runs recorded their display name still finds its published values.
+bool same_method(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+}  // namespace
+
 std::optional<PublishedValue> PublishedValues::find(const std::string& dataset, const std::string& method,
                                                     const std::string& direction, int bits) const {
   for (const auto& v : values_)
-    if (v.dataset == dataset && v.method == method && v.direction == direction && v.bits == bits) return v;
+    if (v.dataset == dataset && same_method(v.method, method) && v.direction == direction && v.bits == bits) return v;
   return std::nullopt;
 }
 

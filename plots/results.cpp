@@ -2,6 +2,7 @@
 #include "results.h"
 
 #include <algorithm>
+#include <limits>
 #include <cmath>
 #include <ctime>
 
@@ -11,25 +12,7 @@
 
 namespace cmh::plots {
 
-const std::vector<KnownMethod>& known_methods() {
-  static const std::vector<KnownMethod> k = {
-      {"cca", "CCA"},         {"cmssh", "CMSSH"},       {"scm-seq", "SCM-seq"}, {"scm-orth", "SCM-orth"},
-      {"stmh", "STMH"},       {"cmfh", "CMFH"},
-      {"cvh", "CVH"},         {"imh", "IMH"},
-      {"lssh", "LSSH"},       {"ksh-cv", "KSH-CV"},
-      {"seph-rnd", "SePH-rnd"}, {"seph-km", "SePH-km"},
-      {"dcmh", "DCMH"},       {"mlsph", "MLSPH"},       {"scahn", "SCAHN"}};
-  return k;
-}
-
 namespace {
-
-int method_rank(const std::string& name) {
-  const auto& k = known_methods();
-  for (size_t i = 0; i < k.size(); ++i)
-    if (name == k[i].name) return static_cast<int>(i);
-  return static_cast<int>(k.size());
-}
 
 template <class T>
 std::string join(const std::set<T>& s, const std::string& sep = ", ") {
@@ -43,12 +26,6 @@ std::string join(const std::set<T>& s, const std::string& sep = ", ") {
 }
 
 }  // namespace
-
-std::string display_name(const std::string& registry_name) {
-  for (const auto& m : known_methods())
-    if (registry_name == m.name) return m.display;
-  return registry_name;
-}
 
 std::string direction_label(const std::string& d) {
   if (d == "i2t") return "I→T";
@@ -100,7 +77,7 @@ std::string CellStat::status_word() const {
 }
 
 std::string ResultSet::row_of(const RunInfo& r) const {
-  std::string row = display_name(r.method);
+  std::string row = r.display.empty() ? r.method : r.display;
   if (r.label != r.method) row += " [" + r.label + "]";
   if (multiple_experiments()) row += " (" + r.experiment + ")";
   return row;
@@ -213,6 +190,10 @@ ResultSet load_results(const store::Store& db, const std::string& experiment) {
       r.tie_rule = p["tie_rule"].str();
       r.split = p["split"].str();
       for (const auto& n : p["notes"].items()) r.notes.push_back(n.str());
+      if (p.has("method")) {
+        r.display = p["method"]["display"].str();
+        r.rank = static_cast<int>(p["method"]["rank"].num(-1));
+      }
     } catch (const std::exception&) {
       r.notes.push_back("protocol record unreadable");
     }
@@ -252,20 +233,23 @@ ResultSet load_results(const store::Store& db, const std::string& experiment) {
     if (!seen.insert(row).second) continue;
     const size_t e = static_cast<size_t>(
         std::find(rs.experiments.begin(), rs.experiments.end(), r.experiment) - rs.experiments.begin());
-    rows.push_back({method_rank(r.method), r.label != r.method, r.label, e, row});
+    // Unrecorded ranks (older stores) sort after every recorded one.
+    rows.push_back({r.rank < 0 ? std::numeric_limits<int>::max() : r.rank, r.label != r.method, r.label, e, row});
     rs.row_method[row] = r.method;
+    rs.row_display[row] = r.display.empty() ? r.method : r.display;
   }
   std::sort(rows.begin(), rows.end(), [](const RowSort& a, const RowSort& b) {
     return std::tie(a.rank, a.variant, a.label, a.experiment) < std::tie(b.rank, b.variant, b.label, b.experiment);
   });
-  // Colours: a method's first row keeps the method's own colour in every report; further rows
-  // take colours after the known methods'.
+  // Colours: a method's first row keeps the colour of its place in the program's table order in
+  // every report; further rows (variants, methods without a recorded place) take the spare
+  // colours after them.
   std::set<std::string> coloured;
-  int extra = static_cast<int>(known_methods().size());
+  int extra = ResultSet::kMethodColours;
   for (const auto& r : rows) {
     rs.rows.push_back(r.row);
     const std::string& m = rs.row_method[r.row];
-    if (r.rank < static_cast<int>(known_methods().size()) && coloured.insert(m).second) rs.row_colour[r.row] = r.rank;
+    if (r.rank < ResultSet::kMethodColours && coloured.insert(m).second) rs.row_colour[r.row] = r.rank;
     else rs.row_colour[r.row] = extra++;
   }
   return rs;

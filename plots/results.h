@@ -16,16 +16,6 @@ class Store;
 
 namespace cmh::plots {
 
-/// Registry names in table order (baselines first, the two papers' methods last) with the
-/// display names used in tables, figures and the published-values file.
-struct KnownMethod {
-  const char* name;
-  const char* display;
-};
-const std::vector<KnownMethod>& known_methods();
-/// Display name of a registry name ("seph-km" → "SePH-km"); an unknown name is returned as is.
-std::string display_name(const std::string& registry_name);
-
 /// "I→T" for "i2t", … (unknown directions are returned as is).
 std::string direction_label(const std::string& direction);
 /// "image → text" for "i2t", …
@@ -40,6 +30,11 @@ std::string dataset_base(const std::string& dataset);
 struct RunInfo {
   int64_t id = 0;
   std::string experiment, cell_key, label, method, dataset;
+  /// The method as the run declared it (protocol_json "method"; its registry entry when it ran):
+  /// the name tables and the published-values file use ("SePH-km"), and its place in the
+  /// program's table order (-1: not recorded, an older store: such rows follow the others).
+  std::string display;
+  int rank = -1;
   std::string row;  ///< the table row it appears under (ResultSet::row_of)
   int bits = 0;
   int64_t seed = 0;
@@ -77,7 +72,11 @@ struct ResultSet {
   std::vector<std::string> datasets;     ///< in order of first appearance
   std::vector<std::string> rows;         ///< row names in table order
   std::map<std::string, std::string> row_method;  ///< row → registry name
+  std::map<std::string, std::string> row_display;  ///< row → the method's display name
   std::map<std::string, int> row_colour;          ///< row → palette index (stable per method)
+  /// Palette indices below this belong to the methods' places in the table order; the rest are
+  /// spare colours for variants and curves (plots/figures.cpp kPalette).
+  static constexpr int kMethodColours = 15;
 
   /// The row name a run appears under (display name, label and experiment where needed).
   std::string row_of(const RunInfo& r) const;

@@ -161,7 +161,7 @@ std::vector<Table> map_tables(const ResultSet& rs, const PublishedValues& publis
           for (const RunInfo* r : c.stat.runs) t.runs.push_back(r);
           multi_seed |= c.stat.values.size() > 1;
           partial |= c.stat.has_value() && (c.stat.failed || c.stat.running);
-          c.published = published.find(dataset_base(g.dataset), display_name(rs.row_method.at(row)), dir, bits);
+          c.published = published.find(dataset_base(g.dataset), rs.row_display.at(row), dir, bits);
           if (c.published) {
             sources.insert(c.published->source + (c.published->features.empty() ? "" : " (" + c.published->features + ")"));
             for (const RunInfo* r : c.stat.runs)
@@ -488,7 +488,7 @@ std::string results_long_csv(const ResultSet& rs, const PublishedValues& publish
           for (const auto& name : names) {
             const CellStat c = rs.cell(row, d, bits, dir, name);
             std::optional<PublishedValue> p;
-            if (name == "map") p = published.find(dataset_base(d), display_name(rs.row_method.at(row)), dir, bits);
+            if (name == "map") p = published.find(dataset_base(d), rs.row_display.at(row), dir, bits);
             bool comparable = true;
             for (const RunInfo* r : c.runs) comparable &= !r->synthetic();
             if (!c.has_value() && c.failed == 0 && c.running == 0) continue;  // metric not stored

@@ -3,39 +3,30 @@
 
 #include <torch/torch.h>
 
+#include "baselines/common/whitening.h"
 #include "common/error.h"
 #include "data/dataset.h"
+#include "param_set.h"
 #include "tensor/tensor_data.h"
 
 namespace cmh::baselines {
 namespace {
 
-CcaParams read_params(const Params& p) {
-  CcaParams c;
-  c.reg = p.real("reg");
-  c.beyond_rank = p.string("beyond_rank");
-  if (!(c.reg >= 0))  // a negative ridge can make a covariance indefinite, and C^{-1/2} NaN
-    throw InputError("cca: reg must be >= 0 (a ridge relative to trace/dim, default 1e-3); got " + std::to_string(c.reg));
-  return c;
-}
-
-// C^{-1/2} of a symmetric positive definite matrix, by eigendecomposition.
-torch::Tensor inverse_sqrt(const torch::Tensor& c) {
-  auto [e, v] = torch::linalg_eigh(c, "L");
-  return v.matmul(torch::diag(e.clamp_min(1e-12).rsqrt())).matmul(v.transpose(0, 1));
-}
-
-torch::Tensor regularised_covariance(const torch::Tensor& x, double reg) {
-  const int64_t n = x.size(0), d = x.size(1);
-  auto c = x.transpose(0, 1).matmul(x) / static_cast<double>(n);
-  const double ridge = reg * std::max(c.trace().item<double>() / static_cast<double>(d), 1e-12);
-  return c + ridge * torch::eye(d, c.options());
+const ParamSet<CcaParams>& cca_params() {
+  static const ParamSet<CcaParams> set =
+      ParamSet<CcaParams>()
+          // a negative ridge can make a covariance indefinite, and C^{-1/2} NaN
+          .add("reg", &CcaParams::reg, "ridge on both covariances, relative to trace/dim", at_least(0))
+          .add("beyond_rank", &CcaParams::beyond_rank,
+               "bits beyond min(dx, dy): random projections (named in the run's notes) or refuse",
+               one_of({"random", "refuse"}));
+  return set;
 }
 
 class Cca final : public Method {
  public:
   void fit(const data::Dataset& d, const std::vector<int64_t>& train, RunContext& ctx) override {
-    const CcaParams p = read_params(ctx.params);
+    const CcaParams p = cca_params().read(ctx.params);
     auto x = feature_rows(d.image, train, "cca", torch::kFloat64);
     auto y = feature_rows(d.text, train, "cca", torch::kFloat64);
     mean_x_ = x.mean(0, true);
@@ -89,17 +80,14 @@ class Cca final : public Method {
 }  // namespace
 
 MethodInfo cca_method_info() {
-  const CcaParams d;
   MethodInfo m;
   m.name = "cca";
+  m.display = "CCA";
+  m.kind = MethodKind::kShallow;
   m.summary = "canonical correlation analysis, top-k directions, sign";
   m.citation = "Hotelling, Biometrika 1936; baseline in Jiang & Li, DCMH, CVPR 2017";
   m.folder = "baselines/cca";
-  m.params = {
-      {"reg", ParamType::kReal, d.reg, "ridge on both covariances, relative to trace/dim", {}},
-      {"beyond_rank", ParamType::kString, d.beyond_rank,
-       "bits beyond min(dx, dy): random projections (named in the run's notes) or refuse", {"random", "refuse"}},
-  };
+  m.params = cca_params().table();
   m.create = [] { return std::make_unique<Cca>(); };
   return m;
 }

@@ -130,6 +130,8 @@ MethodInfo cmfh_method_info() {
   const CmfhParams d;
   MethodInfo m;
   m.name = "cmfh";
+  m.display = "CMFH";
+  m.kind = MethodKind::kShallow;
   m.summary = "collective matrix factorisation with a shared latent code and linear projections, sign";
   m.citation = "Ding, Guo & Zhou, Collective Matrix Factorization Hashing for Multimodal Data, CVPR 2014";
   m.folder = "baselines/cmfh";

@@ -152,6 +152,8 @@ MethodInfo cmssh_method_info() {
   const CmsshParams d;
   MethodInfo m;
   m.name = "cmssh";
+  m.display = "CMSSH";
+  m.kind = MethodKind::kShallow;
   m.summary = "boosted pairs of thresholded projections from weighted cross-covariance SVDs";
   m.citation = "Bronstein, Bronstein, Michel & Paragios, Data Fusion through Cross-modality Metric Learning using "
                "Similarity-Sensitive Hashing, CVPR 2010";

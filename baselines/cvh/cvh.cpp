@@ -14,6 +14,7 @@
 
 #include <cmath>
 
+#include "baselines/common/whitening.h"
 #include "common/error.h"
 #include "data/dataset.h"
 #include "tensor/tensor_data.h"
@@ -32,19 +33,6 @@ CvhParams read_params(const Params& p) {
     throw InputError("cvh: reg must be >= 0 (a ridge relative to trace/dim, default 1e-3); got " +
                      std::to_string(c.reg));
   return c;
-}
-
-// C^{-1/2} of a symmetric positive definite matrix, by eigendecomposition.
-torch::Tensor inverse_sqrt(const torch::Tensor& c) {
-  auto [e, v] = torch::linalg_eigh(c, "L");
-  return v.matmul(torch::diag(e.clamp_min(1e-12).rsqrt())).matmul(v.transpose(0, 1));
-}
-
-torch::Tensor regularised_covariance(const torch::Tensor& x, double reg) {
-  const int64_t n = x.size(0), d = x.size(1);
-  auto c = x.transpose(0, 1).matmul(x) / static_cast<double>(n);
-  const double ridge = reg * std::max(c.trace().item<double>() / static_cast<double>(d), 1e-12);
-  return c + ridge * torch::eye(d, c.options());
 }
 
 class Cvh final : public Method {
@@ -157,6 +145,8 @@ MethodInfo cvh_method_info() {
   const CvhParams d;
   MethodInfo m;
   m.name = "cvh";
+  m.display = "CVH";
+  m.kind = MethodKind::kShallow;
   m.summary = "cross-view hashing: generalized eigenvectors of the paired views (pairing-only similarity), sign";
   m.citation = "Kumar & Udupa, Learning Hash Functions for Cross-View Similarity Search, IJCAI 2011";
   m.folder = "baselines/cvh";

@@ -178,6 +178,8 @@ MethodInfo dcmh_method_info() {
   const DcmhParams d;
   MethodInfo m;
   m.name = "dcmh";
+  m.display = "DCMH";
+  m.kind = MethodKind::kDeep;
   m.summary = "deep cross-modal hashing (pairwise likelihood on shared labels, quantisation and bit balance; CNN-F + MLP)";
   m.citation = "Jiang and Li, Deep Cross-Modal Hashing, CVPR 2017";
   m.folder = "baselines/dcmh";

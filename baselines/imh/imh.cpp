@@ -181,6 +181,8 @@ MethodInfo imh_method_info() {
   const ImhParams d;
   MethodInfo m;
   m.name = "imh";
+  m.display = "IMH";
+  m.kind = MethodKind::kShallow;
   m.summary = "inter-media hashing: kNN-graph smooth, pair-consistent relaxed codes by one eigendecomposition, "
               "ridge-fitted linear hash functions, sign";
   m.citation = "Song, Yang, Yang, Huang & Shen, Inter-Media Hashing for Large-Scale Retrieval from Heterogeneous "

@@ -213,6 +213,8 @@ MethodInfo kshcv_method_info() {
   const KshCvParams d;
   MethodInfo m;
   m.name = "ksh-cv";
+  m.display = "KSH-CV";
+  m.kind = MethodKind::kShallow;
   m.summary = "RBF kernel hash functions per view, boosted bit by bit on label-similar cross-view pairs";
   m.citation =
       "Zhou, Ding, Guo, Liu & Dong, Kernel-based Supervised Hashing for Cross-View Similarity Search, ICME 2014";

@@ -265,6 +265,8 @@ MethodInfo lssh_method_info() {
   const LsshParams d;
   MethodInfo m;
   m.name = "lssh";
+  m.display = "LSSH";
+  m.kind = MethodKind::kShallow;
   m.summary = "sparse coding of images, matrix factorisation of texts, a linear map between their latents, sign";
   m.citation = "Zhou, Ding & Guo, Latent Semantic Sparse Hashing for Cross-Modal Similarity Search, SIGIR 2014";
   m.folder = "baselines/lssh";

@@ -170,6 +170,8 @@ MethodInfo scm_info(bool sequential) {
   const ScmParams d;
   MethodInfo m;
   m.name = sequential ? "scm-seq" : "scm-orth";
+  m.display = sequential ? "SCM-seq" : "SCM-orth";
+  m.kind = MethodKind::kShallow;
   m.summary = sequential ? "semantic correlation maximisation, one bit at a time on a residual, sign"
                          : "semantic correlation maximisation, k orthogonal directions at once, sign";
   m.citation =

@@ -296,6 +296,8 @@ MethodInfo seph_info(Anchors kind) {
   MethodInfo m;
   const bool rnd = kind == Anchors::kRandom;
   m.name = rnd ? "seph-rnd" : "seph-km";
+  m.display = rnd ? "SePH-rnd" : "SePH-km";
+  m.kind = MethodKind::kShallow;
   m.summary = std::string("KL-matched training codes, kernel logistic regression on RBF features over ") +
               (rnd ? "random training items" : "k-means centres");
   m.citation = "Lin, Ding, Hu & Wang, Semantics-Preserving Hashing for Cross-View Retrieval, CVPR 2015";

@@ -128,6 +128,8 @@ MethodInfo stmh_method_info() {
   const StmhParams d;
   MethodInfo m;
   m.name = "stmh";
+  m.display = "STMH";
+  m.kind = MethodKind::kShallow;
   m.summary = "text topics by multi-assignment clustering, image concepts by l2,1 factorisation, linked by R";
   m.citation = "Wang, Gao, Wang & He, Semantic Topic Multimodal Hashing for Cross-Media Retrieval, IJCAI 2015";
   m.folder = "baselines/stmh";

@@ -19,7 +19,7 @@ std::string default_db(const Experiment& e) { return "results/" + e.name + ".sql
 
 }  // namespace
 
-int run_command(const Args& args) {
+int run_command(const Args& args, const Registry& methods) {
   po::options_description opt("options");
   std::string exp_path, db, only, shard, data_root, device;
   int threads = -1;
@@ -37,7 +37,7 @@ int run_command(const Args& args) {
   po::variables_map vm;
   if (!parse_options("run", "EXPERIMENT.toml [options]", args, opt, pos, vm)) return 0;
 
-  Experiment e = load_experiment(exp_path, data_root);
+  Experiment e = load_experiment(methods, exp_path, data_root);
   if (vm.count("device")) e.device = device;  // not part of a cell's key: the same cell on another device
   RunOptions ro;
   ro.db_path = db.empty() ? default_db(e) : db;
@@ -53,7 +53,7 @@ int run_command(const Args& args) {
   return s.failed ? 1 : 0;
 }
 
-int plan_command(const Args& args) {
+int plan_command(const Args& args, const Registry& methods) {
   po::options_description opt("options");
   std::string exp_path, db, only, shard;
   opt.add_options()
@@ -65,7 +65,7 @@ int plan_command(const Args& args) {
   pos.add("experiment", 1);
   po::variables_map vm;
   if (!parse_options("plan", "EXPERIMENT.toml [options]", args, opt, pos, vm)) return 0;
-  const Experiment e = load_experiment(exp_path);
+  const Experiment e = load_experiment(methods, exp_path);
   const CellFilter f = CellFilter::parse(only, shard);
   if (db.empty()) db = default_db(e);
   std::map<std::string, std::string> status = store::Store::peek_statuses(db);

@@ -75,7 +75,7 @@ std::string utc_now() {
 
 }  // namespace
 
-int slurm_command(const Args& args) {
+int slurm_command(const Args& args, const Registry& methods) {
   po::options_description opt("options");
   std::string exp_path, out_dir, partition, time_limit, mem, job_name, only, device, data_root, into, exe;
   std::vector<std::string> extra;
@@ -123,7 +123,7 @@ int slurm_command(const Args& args) {
   if (!device.empty() && device != "cpu" && !std::regex_match(device, std::regex("cuda(:[0-9]+)?")))
     throw InputError("--device '" + device + "' is not valid; use cpu, cuda or cuda:N");
 
-  const Experiment e = load_experiment(exp_path, data_root);
+  const Experiment e = load_experiment(methods, exp_path, data_root);
   const CellFilter filter = CellFilter::parse(only, "");
   const std::vector<Cell> cells = expand_cells(e);
   size_t selected = 0;

@@ -317,6 +317,8 @@ std::string hash_files(const std::vector<std::string>& paths, const std::string&
 MethodInfo external_method_info() {
   MethodInfo m;
   m.name = "external";
+  m.display = "external";
+  m.kind = MethodKind::kExternal;
   m.summary = "any program, in any language: one request file in, one codes file out, per cell";
   m.citation = "the program's own; provenance records its command, files' hash and version line";
   m.folder = "methods/external";

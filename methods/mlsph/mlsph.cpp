@@ -161,6 +161,8 @@ MethodInfo mlsph_method_info() {
   const MlsphParams d;
   MethodInfo m;
   m.name = "mlsph";
+  m.display = "MLSPH";
+  m.kind = MethodKind::kDeep;
   m.summary = "multi-label semantics preserving deep cross-modal hashing (2x Jaccard similarity, memory banks)";
   m.citation = "Zou, Wang, Bakker, Wu, Signal Processing: Image Communication 93, 2021";
   m.folder = "methods/mlsph";

@@ -260,6 +260,8 @@ MethodInfo scahn_method_info() {
   const ScahnParams d;
   MethodInfo m;
   m.name = "scahn";
+  m.display = "SCAHN";
+  m.kind = MethodKind::kDeep;
   m.summary = "self-constraining, attention-based hashing network with bit-scalable codes";
   m.citation = "Wang, Zou, Bakker, Wu, Neurocomputing 400, 2020";
   m.folder = "methods/scahn";

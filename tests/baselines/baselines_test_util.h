@@ -10,6 +10,7 @@
 #include "data/synthetic.h"
 #include "eval/packed.h"
 #include "method.h"
+#include "test_methods.h"
 
 namespace cmh::test {
 
@@ -63,7 +64,7 @@ struct CrossCodes {
 inline CrossCodes encode_all(const std::string& name, const SplitSet& s, int bits, uint64_t seed,
                              const std::map<std::string, ParamValue>& overrides,
                              std::vector<std::string>* notes = nullptr) {
-  const MethodInfo& info = Registry::builtin().at(name);
+  const MethodInfo& info = test::methods().at(name);
   RunContext ctx;
   ctx.bits = bits;
   ctx.seed = seed;

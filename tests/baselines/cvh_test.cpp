@@ -10,6 +10,7 @@
 #include "baselines_test_util.h"
 #include "common/error.h"
 #include "method.h"
+#include "test_methods.h"
 
 using cmh::test::CrossCodes;
 using cmh::test::encode_all;
@@ -105,6 +106,6 @@ TEST_CASE("cvh beyond the correlated directions: the paper's next eigenvectors, 
   CHECK(notes[0].find("random projections") != std::string::npos);
   CHECK_THROWS_AS(encode_all("cvh", s, 16, 1, {{"beyond_rank", std::string("refuse")}}), cmh::InputError);
   CHECK_THROWS_AS(encode_all("cvh", s, 80, 1, {}), cmh::InputError);  // 64 + 4 eigenvectors in all
-  CHECK_THROWS_AS(cmh::Params("cvh", cmh::Registry::builtin().at("cvh").params, {{"beyond_rank", std::string("pad")}}),
+  CHECK_THROWS_AS(cmh::Params("cvh", cmh::test::methods().at("cvh").params, {{"beyond_rank", std::string("pad")}}),
                   cmh::InputError);
 }

@@ -11,6 +11,7 @@
 #include "baselines_test_util.h"
 #include "common/error.h"
 #include "method.h"
+#include "test_methods.h"
 
 using cmh::test::CrossCodes;
 using cmh::test::encode_all;
@@ -67,7 +68,7 @@ TEST_CASE("imh: the regression, intra- and inter-media terms at the solution sum
   const auto& s = small_synthetic();
   for (const char* weights : {"heat", "binary"}) {
     SECTION(weights) {
-      const cmh::MethodInfo& info = cmh::Registry::builtin().at("imh");
+      const cmh::MethodInfo& info = cmh::test::methods().at("imh");
       cmh::RunContext ctx;
       ctx.bits = 16;
       ctx.seed = 2;
@@ -99,6 +100,6 @@ TEST_CASE("imh refuses a graph with more neighbours than items, and names its tr
   REQUIRE(notes.size() == 1);
   CHECK(notes[0].find("100 of 300") != std::string::npos);
   CHECK_THROWS_AS(
-      cmh::Params("imh", cmh::Registry::builtin().at("imh").params, {{"threshold", std::string("mean")}}),
+      cmh::Params("imh", cmh::test::methods().at("imh").params, {{"threshold", std::string("mean")}}),
       cmh::InputError);
 }

@@ -8,12 +8,13 @@
 #include <vector>
 
 #include "baselines_test_util.h"
+#include "test_methods.h"
 
 namespace {
 
 std::vector<std::map<std::string, double>> bit_logs(const cmh::test::SplitSet& s,
                                                     const std::map<std::string, cmh::ParamValue>& overrides) {
-  const cmh::MethodInfo& info = cmh::Registry::builtin().at("ksh-cv");
+  const cmh::MethodInfo& info = cmh::test::methods().at("ksh-cv");
   cmh::RunContext ctx;
   ctx.bits = 16;
   ctx.seed = 3;

@@ -11,6 +11,7 @@
 #include "baselines_test_util.h"
 #include "baselines/lssh/lssh_solvers.h"
 #include "tensor/tensor_data.h"
+#include "test_methods.h"
 
 namespace lssh = cmh::baselines::lssh;
 
@@ -94,7 +95,7 @@ TEST_CASE("lssh: unit-column least squares stays feasible, never rises, and meet
 TEST_CASE("lssh: with a fixed penalty the alternating objective never rises", "[baselines]") {
   const auto& s = cmh::test::small_synthetic();
   std::vector<double> objective;
-  const cmh::MethodInfo& info = cmh::Registry::builtin().at("lssh");
+  const cmh::MethodInfo& info = cmh::test::methods().at("lssh");
   cmh::RunContext ctx;
   ctx.bits = 16;
   ctx.seed = 2;

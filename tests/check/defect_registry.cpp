@@ -1,4 +1,4 @@
-// The registry of `cmhbench_defects`, a test build of cmhbench: every built-in method, except that
+// `cmhbench_defects`, a test build of cmhbench: every built-in method, except that
 // the one named by CMHBENCH_DEFECT is replaced by a defective copy under the same name and
 // parameter table. Its cells keep their keys, so the shipped `cmhbench check` compares them with
 // the committed reference as if a change had slipped the defect into the method
@@ -10,6 +10,8 @@
 #include <memory>
 #include <string>
 
+#include "cli/builtin_methods.h"
+#include "cli/dispatch.h"
 #include "method.h"
 
 namespace cmh {
@@ -73,30 +75,30 @@ class Defective : public Method {
   std::unique_ptr<Method> inner_;
 };
 
-}  // namespace
-
-const Registry& Registry::builtin() {
-  static const Registry registry = [] {
-    Registry r;
-    add_builtin_methods(r);
-    const char* name = std::getenv("CMHBENCH_DEFECT");
-    if (!name || !*name) return r;
-    auto it = defects().find(name);
-    if (it == defects().end()) {
-      std::fprintf(stderr, "cmhbench_defects: CMHBENCH_DEFECT '%s' is not one of:", name);
-      for (const auto& [n, d] : defects()) std::fprintf(stderr, " %s", n.c_str());
-      std::fprintf(stderr, "\n");
-      std::exit(2);
-    }
-    const Defect defect = it->second;
-    MethodInfo info = r.at(defect.method);
-    const MethodInfo original = info;
-    info.create = [original, defect] { return std::unique_ptr<Method>(new Defective(original, defect)); };
-    r.add(info);
-    std::fprintf(stderr, "cmhbench_defects: %s\n", defect.what);
-    return r;
-  }();
-  return registry;
+Registry defect_registry() {
+  Registry r = builtin_methods();
+  const char* name = std::getenv("CMHBENCH_DEFECT");
+  if (!name || !*name) return r;
+  auto it = defects().find(name);
+  if (it == defects().end()) {
+    std::fprintf(stderr, "cmhbench_defects: CMHBENCH_DEFECT '%s' is not one of:", name);
+    for (const auto& [n, d] : defects()) std::fprintf(stderr, " %s", n.c_str());
+    std::fprintf(stderr, "\n");
+    std::exit(2);
+  }
+  const Defect defect = it->second;
+  MethodInfo info = r.at(defect.method);
+  const MethodInfo original = info;
+  info.create = [original, defect] { return std::unique_ptr<Method>(new Defective(original, defect)); };
+  r.replace(info);
+  std::fprintf(stderr, "cmhbench_defects: %s\n", defect.what);
+  return r;
 }
 
+}  // namespace
 }  // namespace cmh
+
+int main(int argc, char** argv) {
+  const cmh::Registry methods = cmh::defect_registry();
+  return cmh::cli::full_main(argc, argv, methods);
+}

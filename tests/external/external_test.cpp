@@ -24,6 +24,7 @@
 #include "skip.h"
 #include "sqlite_query.h"
 #include "test_util.h"
+#include "test_methods.h"
 
 using cmh::test::query;
 using cmh::test::run_command;
@@ -259,7 +260,7 @@ TEST_CASE("an external entry's files and pass-through parameters are part of its
   cmh::test::write_file(dir / "prog/m.py", "print(1)\n");
   auto key = [&](const std::string& params) {
     cmh::test::write_file(dir / "e.toml", experiment(fake("ok") + "files = [\"prog/\"]\n" + params));
-    return cmh::expand_cells(cmh::load_experiment(dir / "e.toml")).front().key;
+    return cmh::expand_cells(cmh::load_experiment(cmh::test::methods(), dir / "e.toml")).front().key;
   };
   const std::string base = key("");
   CHECK(key("timeout = \"5h\"") == base);
@@ -337,7 +338,7 @@ TEST_CASE("the PyTorch example (pairwise likelihood) learns: clearly above rando
   REQUIRE(r.exit_code == 0);
   CHECK(one(db, "select count(*) from epochs where term = 'likelihood'") == "10");
   // Chance on this split: the highest mAP of 10 draws of random 16-bit codes.
-  const auto e = cmh::load_experiment(dir / "e.toml");
+  const auto e = cmh::load_experiment(cmh::test::methods(), dir / "e.toml");
   const auto data = cmh::data::load_dataset(e.datasets.front().declaration);
   const auto split = cmh::data::make_split(data, e.datasets.front().declaration);
   const auto labels = cmh::eval::PackedBits::labels(data.labels.data(), data.n, static_cast<int>(data.num_labels));

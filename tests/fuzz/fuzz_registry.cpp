@@ -1,6 +1,6 @@
 // The method registry of the fuzz targets and their replay in hardening_tests: the experiment
-// parser asks the registry for names and parameter tables, and the real one
-// (methods/builtin_methods.cpp) links LibTorch. These entries have the parameter kinds real
+// parser asks the registry it is given for names and parameter tables, and the program's
+// (harness/cli/builtin_methods.cpp) links LibTorch. These entries have the parameter kinds real
 // methods have (real, integer, boolean, string with allowed values, list of strings, table);
 // nothing is ever trained.
 #include "method.h"
@@ -20,7 +20,9 @@ ParamSpec spec(const std::string& name, ParamType type, ParamValue value, std::v
 
 }  // namespace
 
-const Registry& Registry::builtin() {
+namespace fuzz {
+
+const Registry& stand_in_registry() {
   static const Registry registry = [] {
     Registry r;
     MethodInfo cca;
@@ -53,4 +55,5 @@ const Registry& Registry::builtin() {
   return registry;
 }
 
+}  // namespace fuzz
 }  // namespace cmh

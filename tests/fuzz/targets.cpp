@@ -41,7 +41,7 @@ const std::string& scratch_dir() {
 Outcome experiment_one(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
   try {
-    const Experiment e = parse_experiment(text, "<fuzz>", scratch_dir());
+    const Experiment e = parse_experiment(stand_in_registry(), text, "<fuzz>", scratch_dir());
     (void)expand_cells(e);
   } catch (const InputError&) {
     return Outcome::kRefused;

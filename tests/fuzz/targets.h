@@ -9,7 +9,14 @@
 #include <cstdint>
 #include <string>
 
+namespace cmh {
+class Registry;
+}
+
 namespace cmh::fuzz {
+
+/// Methods with the parameter kinds real ones have, none of which trains (fuzz_registry.cpp).
+const Registry& stand_in_registry();
 
 /// How a target ended on one input: every part accepted it, or some part refused it with a
 /// cmh::InputError (anything else escapes: a crash, the fuzzer's find). The replay in

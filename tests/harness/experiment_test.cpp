@@ -10,11 +10,12 @@
 #include "common/error.h"
 #include "experiment.h"
 #include "harness_test_util.h"
+#include "test_methods.h"
 
 using namespace cmh;
 
 TEST_CASE("an experiment expands into method × bits × seed cells with stable keys", "[harness]") {
-  const Experiment e = parse_experiment(test::tiny_experiment("t", "[8, 16]", "[1, 2]"), "t.toml", ".");
+  const Experiment e = parse_experiment(test::methods(), test::tiny_experiment("t", "[8, 16]", "[1, 2]"), "t.toml", ".");
   const auto cells = expand_cells(e);
   REQUIRE(cells.size() == 2 * 2 * 2);
   std::set<std::string> keys;
@@ -23,7 +24,7 @@ TEST_CASE("an experiment expands into method × bits × seed cells with stable k
   CHECK(cells[0].method->params.real("reg") == Approx(1e-3));
   CHECK(cells[4].method->params.real("reg") == Approx(0.5));
   // The same text gives the same keys; another parameter value gives another key.
-  const auto again = expand_cells(parse_experiment(test::tiny_experiment("t", "[8, 16]", "[1, 2]"), "t.toml", "."));
+  const auto again = expand_cells(parse_experiment(test::methods(), test::tiny_experiment("t", "[8, 16]", "[1, 2]"), "t.toml", "."));
   CHECK(again[3].key == cells[3].key);
   CHECK(cells[0].key != cells[4].key);
   // Keys must not move between builds, machines or releases: results/reference/*.csv and every
@@ -33,7 +34,7 @@ TEST_CASE("an experiment expands into method × bits × seed cells with stable k
 }
 
 TEST_CASE("cell filters: --only and --shard", "[harness]") {
-  const Experiment e = parse_experiment(test::tiny_experiment("t", "[8, 16]", "[1, 2]"), "t.toml", ".");
+  const Experiment e = parse_experiment(test::methods(), test::tiny_experiment("t", "[8, 16]", "[1, 2]"), "t.toml", ".");
   const auto cells = expand_cells(e);
   auto count = [&](const CellFilter& f) {
     size_t n = 0;
@@ -82,7 +83,7 @@ TEST_CASE("malformed experiment files are refused with a message naming the mist
   for (size_t i = 0; i < bad.size(); ++i) {
     INFO("case " << i << ":\n" << bad[i].text);
     try {
-      parse_experiment(bad[i].text, "bad.toml", ".");
+      parse_experiment(test::methods(), bad[i].text, "bad.toml", ".");
       FAIL("accepted a malformed experiment");
     } catch (const InputError& e) {
       const std::string msg = e.what();
@@ -110,7 +111,7 @@ TEST_CASE("every committed experiment parses, the paper grids use the papers' se
   fs::current_path(scratch);  // and not where the weights are: they are found from the experiment's folder
   // Without the weights the grids are refused before anything runs, naming the file.
   const std::string paper = (experiments / "paper-mirflickr.toml").string();
-  CHECK_THROWS_WITH(load_experiment(paper), Catch::Contains("weights/resnet34-b627a593.pth") &&
+  CHECK_THROWS_WITH(load_experiment(test::methods(), paper), Catch::Contains("weights/resnet34-b627a593.pth") &&
                                                 Catch::Contains("does not exist") &&
                                                 Catch::Contains("experiment file's folder"));
   fs::create_directories(experiments / "weights");
@@ -118,7 +119,7 @@ TEST_CASE("every committed experiment parses, the paper grids use the papers' se
     std::ofstream(experiments / "weights" / w).put('\0');
   fs::create_directories(scratch / "weights");  // a stand-in in the working directory is not taken instead
   std::ofstream(scratch / "weights" / "unused.pt").put('\0');
-  CHECK_THROWS_WITH(parse_experiment("name = \"w\"\nbits = [16]\nseeds = [1]\n[[datasets]]\ndeclaration = \"datasets/synthetic-pixels.toml\"\n"
+  CHECK_THROWS_WITH(parse_experiment(test::methods(), "name = \"w\"\nbits = [16]\nseeds = [1]\n[[datasets]]\ndeclaration = \"datasets/synthetic-pixels.toml\"\n"
                                      "[[methods]]\nname = \"mlsph\"\n[methods.params]\npretrained = \"weights/unused.pt\"\n",
                                      (experiments / "w.toml").string(), experiments.string()),
                     Catch::Contains("'weights/unused.pt'") && Catch::Contains(experiments.string()));
@@ -128,7 +129,7 @@ TEST_CASE("every committed experiment parses, the paper grids use the papers' se
   for (const auto& f : fs::directory_iterator(experiments)) {
     if (f.path().extension() != ".toml") continue;
     INFO(f.path().string());
-    const Experiment e = load_experiment(f.path().string());
+    const Experiment e = load_experiment(test::methods(), f.path().string());
     CHECK_FALSE(expand_cells(e).empty());
     ++parsed;
     const std::string stem = f.path().stem().string();
@@ -149,7 +150,7 @@ TEST_CASE("every committed experiment parses, the paper grids use the papers' se
     CHECK(e.bits == std::vector<int>{16, 32, 64});
     std::set<std::string> deep, shallow;
     for (const auto& m : e.methods) {
-      const bool is_deep = m.method == "mlsph" || m.method == "scahn" || m.method == "dcmh";
+      const bool is_deep = m.info->kind == MethodKind::kDeep;
       (is_deep ? deep : shallow).insert(m.method);
       if (is_deep) {
         CHECK(m.params.integer("image_size") == 224);
@@ -171,4 +172,23 @@ TEST_CASE("every committed experiment parses, the paper grids use the papers' se
   CHECK(cpu_as_paper == paper_mirflickr_methods);
   fs::current_path(before);
   fs::remove_all(scratch);
+}
+
+TEST_CASE("a method is declared once: the registry keeps its order, display name and kind, and a table's range refuses a value as the experiment is read", "[experiment]") {
+  const auto names = test::methods().names();
+  REQUIRE(names.size() >= 15);
+  CHECK(names.front() == "cca");  // table order: the order the program adds them
+  for (size_t i = 0; i < names.size(); ++i) CHECK(test::methods().at(names[i]).rank == static_cast<int>(i));
+  CHECK(test::methods().at("seph-km").display == "SePH-km");
+  CHECK(test::methods().at("scahn").kind == MethodKind::kDeep);
+  CHECK(test::methods().at("external").kind == MethodKind::kExternal);
+  // cca's reg is declared `at_least(0)` (baselines/cca/cca.cpp): the parser refuses -1 and says why.
+  std::string text = test::tiny_experiment("r", "[8]", "[1]");
+  const size_t at = text.find("name = \"cca\"");
+  REQUIRE(at != std::string::npos);
+  text.insert(text.find('\n', at) + 1, "[methods.params]\nreg = -1.0\n");
+  CHECK_THROWS_WITH(parse_experiment(test::methods(), text, "r.toml", "."),
+                    Catch::Contains("reg") && Catch::Contains("out of range") && Catch::Contains(">= 0"));
+  text.replace(text.find("reg = -1.0"), 10, "reg = 0.01");
+  CHECK_NOTHROW(parse_experiment(test::methods(), text, "r.toml", "."));
 }

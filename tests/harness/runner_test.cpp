@@ -20,6 +20,7 @@
 #include "harness_test_util.h"
 #include "sqlite_query.h"
 #include "test_util.h"
+#include "test_methods.h"
 
 using cmh::test::query;
 using cmh::test::run_command;
@@ -49,7 +50,7 @@ TEST_CASE("a two-method × two-length grid runs end to end into the store", "[ha
   // computed here (10 draws per length: 0.537 at 8 bits, 0.539 at 16, SD about 0.002), and every
   // cross-modal mAP must clear the highest draw by 0.01, five SDs of chance (CCA, closed form,
   // measures 0.554–0.610 here: the lowest is the strong-ridge entry at 8 bits).
-  const auto experiment = cmh::load_experiment(dir / "e.toml");
+  const auto experiment = cmh::load_experiment(cmh::test::methods(), dir / "e.toml");
   const auto& decl = experiment.datasets.front().declaration;
   const auto data = cmh::data::load_dataset(decl);
   const auto split = cmh::data::make_split(data, decl);

@@ -1,6 +1,8 @@
-// The built-in methods, registered by explicit calls (a static library would silently drop
-// self-registering objects that nothing references). Registry::builtin() lives apart, in
-// builtin_registry.cpp, so a test program can define its own registry and still add these.
+// Where the program is assembled: one line per method, in table order. Everything else about a
+// method (its name, display name, kind, citation, parameters and code) lives in its folder,
+// declared once by its `*_method_info()`; a new method is its folder plus one line here.
+#include "cli/builtin_methods.h"
+
 #include "baselines/cca/cca.h"
 #include "baselines/cmfh/cmfh.h"
 #include "baselines/cmssh/cmssh.h"
@@ -12,30 +14,31 @@
 #include "baselines/scm/scm.h"
 #include "baselines/seph/seph.h"
 #include "baselines/stmh/stmh.h"
-#include "method.h"
 #include "methods/external/external.h"
 #include "methods/mlsph/mlsph.h"
 #include "methods/scahn/scahn.h"
 
 namespace cmh {
 
-void add_builtin_methods(Registry& r) {
+Registry builtin_methods() {
+  Registry r;
   r.add(baselines::cca_method_info());
-  r.add(baselines::cmfh_method_info());
   r.add(baselines::cmssh_method_info());
-  r.add(baselines::cvh_method_info());
-  r.add(baselines::dcmh_method_info());
-  r.add(baselines::imh_method_info());
-  r.add(baselines::kshcv_method_info());
-  r.add(baselines::lssh_method_info());
   r.add(baselines::scm_seq_method_info());
   r.add(baselines::scm_orth_method_info());
+  r.add(baselines::stmh_method_info());
+  r.add(baselines::cmfh_method_info());
+  r.add(baselines::cvh_method_info());
+  r.add(baselines::imh_method_info());
+  r.add(baselines::lssh_method_info());
+  r.add(baselines::kshcv_method_info());
   r.add(baselines::seph_rnd_method_info());
   r.add(baselines::seph_km_method_info());
-  r.add(baselines::stmh_method_info());
-  r.add(external::external_method_info());
+  r.add(baselines::dcmh_method_info());
   r.add(methods::mlsph_method_info());
   r.add(methods::scahn_method_info());
+  r.add(external::external_method_info());
+  return r;
 }
 
 }  // namespace cmh
