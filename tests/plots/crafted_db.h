@@ -11,8 +11,24 @@
 
 namespace cmh::test {
 
-inline std::string protocol(bool synthetic_image) {
-  return std::string(R"j({"query":100,"train":300,"database":500,"split":"seeded permutation (legacy NumPy)",)j") +
+// How runs record their method (display name, kind, place in table order: harness/runner.cpp),
+// as cmhbench's registry declares these four; other names are recorded as themselves.
+inline std::string method_record(const std::string& method) {
+  struct Known {
+    const char *name, *display, *kind;
+    int rank;
+  };
+  static const Known known[] = {{"cca", "CCA", "shallow", 0}, {"cmfh", "CMFH", "shallow", 5},
+                                {"mlsph", "MLSPH", "deep", 13}, {"scahn", "SCAHN", "deep", 14}};
+  for (const auto& k : known)
+    if (method == k.name)
+      return std::string(R"j("method":{"display":")j") + k.display + R"j(","kind":")j" + k.kind +
+             R"j(","rank":)j" + std::to_string(k.rank) + "},";
+  return "";
+}
+
+inline std::string protocol(bool synthetic_image, const std::string& method = "") {
+  return "{" + method_record(method) + std::string(R"j("query":100,"train":300,"database":500,"split":"seeded permutation (legacy NumPy)",)j") +
          R"j("selection":"final","tie_rule":"ties in Hamming distance broken by database index, ascending",)j" +
          R"j("synthetic_image":)j" + (synthetic_image ? "true" : "false") +
          R"j(,"synthetic_text":false,"image_source":")j" + (synthetic_image ? "synthetic(seed=6)" : "wikiData.mat:I_tr") +
@@ -29,7 +45,7 @@ inline store::RunRecord record(const std::string& method, const std::string& dat
   r.bits = bits;
   r.seed = seed;
   r.params_json = "{}";
-  r.protocol_json = protocol(dataset.find("synthetic") != std::string::npos);
+  r.protocol_json = protocol(dataset.find("synthetic") != std::string::npos, method);
   r.code_revision = "abc1234";
   r.host = "test";
   r.device = "cpu";
