@@ -27,23 +27,30 @@
 
 namespace cmh {
 
-/// What a row may say besides its key, member and help; combine with `|`.
-struct ParamOptions {
-  std::vector<std::string> allowed;
-  std::optional<double> lower, upper;
-  bool lower_open = false, upper_open = false;
-  bool existing_file = false;
-  bool in_key = true;
+/// What a row may say besides its key, member and help: a ParamSpec whose rules (allowed values,
+/// range, existing_file, in_key) are set and whose name, type, default and help ParamSet::add
+/// fills in. Combine with `|` (e.g. `at_least(0) | below(1)`).
+using ParamOptions = ParamSpec;
 
-  friend ParamOptions operator|(ParamOptions a, const ParamOptions& b) {
-    if (!b.allowed.empty()) a.allowed = b.allowed;
-    if (b.lower) a.lower = b.lower, a.lower_open = b.lower_open;
-    if (b.upper) a.upper = b.upper, a.upper_open = b.upper_open;
-    a.existing_file = a.existing_file || b.existing_file;
-    a.in_key = a.in_key && b.in_key;
-    return a;
-  }
-};
+inline ParamOptions operator|(ParamOptions a, const ParamOptions& b) {
+  if (!b.allowed.empty()) a.allowed = b.allowed;
+  if (b.lower) a.lower = b.lower, a.lower_open = b.lower_open;
+  if (b.upper) a.upper = b.upper, a.upper_open = b.upper_open;
+  a.existing_file = a.existing_file || b.existing_file;
+  a.in_key = a.in_key && b.in_key;
+  return a;
+}
+
+namespace param_set_detail {
+
+inline ParamOptions bound(bool upper, double v, bool open) {
+  ParamOptions o;
+  (upper ? o.upper : o.lower) = v;
+  (upper ? o.upper_open : o.lower_open) = open;
+  return o;
+}
+
+}  // namespace param_set_detail
 
 /// A string that must be one of `values`.
 inline ParamOptions one_of(std::vector<std::string> values) {
@@ -51,32 +58,10 @@ inline ParamOptions one_of(std::vector<std::string> values) {
   o.allowed = std::move(values);
   return o;
 }
-/// A number >= v.
-inline ParamOptions at_least(double v) {
-  ParamOptions o;
-  o.lower = v;
-  return o;
-}
-/// A number > v.
-inline ParamOptions above(double v) {
-  ParamOptions o;
-  o.lower = v;
-  o.lower_open = true;
-  return o;
-}
-/// A number <= v.
-inline ParamOptions at_most(double v) {
-  ParamOptions o;
-  o.upper = v;
-  return o;
-}
-/// A number < v.
-inline ParamOptions below(double v) {
-  ParamOptions o;
-  o.upper = v;
-  o.upper_open = true;
-  return o;
-}
+inline ParamOptions at_least(double v) { return param_set_detail::bound(false, v, false); }  ///< >= v
+inline ParamOptions above(double v) { return param_set_detail::bound(false, v, true); }      ///< > v
+inline ParamOptions at_most(double v) { return param_set_detail::bound(true, v, false); }    ///< <= v
+inline ParamOptions below(double v) { return param_set_detail::bound(true, v, true); }       ///< < v
 /// A path that must name an existing file when not empty (ParamSpec::existing_file).
 inline ParamOptions existing_file() {
   ParamOptions o;
@@ -135,28 +120,15 @@ class ParamSet {
   ParamSet& add(std::string name, T Owner::*member, std::string help, const ParamOptions& options = {}) {
     static_assert(std::is_base_of_v<Owner, P>, "the member must belong to the parameter struct or a base of it");
     const P defaults{};
-    ParamSpec spec;
+    ParamSpec spec = options;  // the rules; the row's own fields follow
     spec.name = name;
     spec.type = param_set_detail::type_of<T>();
     spec.default_value = param_set_detail::to_value(defaults.*member);
     spec.help = std::move(help);
-    spec.allowed = options.allowed;
-    spec.lower = options.lower;
-    spec.upper = options.upper;
-    spec.lower_open = options.lower_open;
-    spec.upper_open = options.upper_open;
-    spec.existing_file = options.existing_file;
-    spec.in_key = options.in_key;
     table_.push_back(std::move(spec));
     readers_.push_back([name, member](const Params& p, P& out) {
       out.*member = param_set_detail::from_params<T>(p, name);
     });
-    return *this;
-  }
-
-  /// Rows shared by several methods, written once (e.g. the deep methods' image-net rows).
-  ParamSet& with(const std::function<void(ParamSet&)>& rows) {
-    rows(*this);
     return *this;
   }
 

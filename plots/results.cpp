@@ -77,7 +77,7 @@ std::string CellStat::status_word() const {
 }
 
 std::string ResultSet::row_of(const RunInfo& r) const {
-  std::string row = r.display.empty() ? r.method : r.display;
+  std::string row = r.display;
   if (r.label != r.method) row += " [" + r.label + "]";
   if (multiple_experiments()) row += " (" + r.experiment + ")";
   return row;
@@ -197,6 +197,7 @@ ResultSet load_results(const store::Store& db, const std::string& experiment) {
     } catch (const std::exception&) {
       r.notes.push_back("protocol record unreadable");
     }
+    if (r.display.empty()) r.display = r.method;  // a store from before runs recorded it
     if (r.status == "done")
       for (const auto& m : db.metrics(r.id)) r.metrics[{m.direction, m.name}] = m.value;
     const auto key = std::make_tuple(r.experiment, r.label, r.dataset, r.bits, r.seed);
@@ -236,7 +237,7 @@ ResultSet load_results(const store::Store& db, const std::string& experiment) {
     // Unrecorded ranks (older stores) sort after every recorded one.
     rows.push_back({r.rank < 0 ? std::numeric_limits<int>::max() : r.rank, r.label != r.method, r.label, e, row});
     rs.row_method[row] = r.method;
-    rs.row_display[row] = r.display.empty() ? r.method : r.display;
+    rs.row_display[row] = r.display;
   }
   std::sort(rows.begin(), rows.end(), [](const RowSort& a, const RowSort& b) {
     return std::tie(a.rank, a.variant, a.label, a.experiment) < std::tie(b.rank, b.variant, b.label, b.experiment);

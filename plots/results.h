@@ -31,8 +31,9 @@ struct RunInfo {
   int64_t id = 0;
   std::string experiment, cell_key, label, method, dataset;
   /// The method as the run declared it (protocol_json "method"; its registry entry when it ran):
-  /// the name tables and the published-values file use ("SePH-km"), and its place in the
-  /// program's table order (-1: not recorded, an older store: such rows follow the others).
+  /// the name tables and the published-values file use ("SePH-km"; the registry name where an
+  /// older store did not record it), and its place in the program's table order (-1: not
+  /// recorded: such rows follow the others).
   std::string display;
   int rank = -1;
   std::string row;  ///< the table row it appears under (ResultSet::row_of)

@@ -35,7 +35,7 @@ int methods_command(const Args& args, const Registry& r) {
       for (const auto& p : m.params) {
         std::printf("  %-16s %-8s default %-12s %s", p.name.c_str(), param_type_name(p.type).c_str(),
                     param_value_text(p.default_value).c_str(), p.help.c_str());
-        if (!param_range_text(p).empty()) std::printf(" [%s]", param_range_text(p).c_str());
+        if (const std::string range = param_range_text(p); !range.empty()) std::printf(" [%s]", range.c_str());
         if (!p.allowed.empty()) {
           std::printf(" [");
           for (size_t i = 0; i < p.allowed.size(); ++i) std::printf("%s%s", i ? "|" : "", p.allowed[i].c_str());
