@@ -186,7 +186,8 @@ ResultSet load_results(const store::Store& db, const std::string& experiment) {
       r.image_source = p["image_source"].str();
       r.text_source = p["text_source"].str();
       r.selection = p["selection"].str();
-      if (p["selection_peeks_at_test"].boolean()) r.selection += " (chosen on the test queries: optimistic)";
+      r.selection_peeks_at_test = p["selection_peeks_at_test"].boolean();
+      if (r.selection_peeks_at_test) r.selection += " (chosen on the test queries: optimistic)";
       r.tie_rule = p["tie_rule"].str();
       r.split = p["split"].str();
       for (const auto& n : p["notes"].items()) r.notes.push_back(n.str());
@@ -256,6 +257,14 @@ ResultSet load_results(const store::Store& db, const std::string& experiment) {
   return rs;
 }
 
+std::vector<std::pair<std::string, std::string>> run_notes(const std::vector<const RunInfo*>& runs) {
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const RunInfo* r : runs)
+    for (const auto& n : r->notes)
+      seen.insert({r->row, n.rfind(r->method + ": ", 0) == 0 ? n.substr(r->method.size() + 2) : n});
+  return {seen.begin(), seen.end()};
+}
+
 std::string data_description(const RunInfo& r) {
   std::string d = r.dataset;
   std::vector<std::string> parts;
@@ -286,14 +295,21 @@ Provenance provenance_of(const std::vector<const RunInfo*>& runs, const std::str
   return p;
 }
 
-std::string Provenance::line() const {
+std::vector<std::pair<std::string, std::string>> Provenance::fields() const {
   auto or_unknown = [](const std::string& s) { return s.empty() ? std::string("unrecorded") : s; };
-  std::string date = first_finished == last_finished ? first_finished : first_finished + " – " + last_finished;
-  std::string out = "experiment: " + or_unknown(join(experiments)) + " · data: " + or_unknown(join(data, "; ")) +
-                    " · seeds: " + or_unknown(join(seeds)) + " · selection: " + or_unknown(join(selection)) +
-                    " · ties: " + or_unknown(join(tie_rule, "; ")) + " · code: " + or_unknown(join(code_revision)) +
-                    " · runs: " + or_unknown(date);
-  if (!generated.empty()) out += " · report: " + generated;
+  const std::string date = first_finished == last_finished ? first_finished : first_finished + " – " + last_finished;
+  std::vector<std::pair<std::string, std::string>> f = {
+      {"experiment", or_unknown(join(experiments))}, {"data", or_unknown(join(data, "; "))},
+      {"seeds", or_unknown(join(seeds))},            {"selection", or_unknown(join(selection))},
+      {"ties", or_unknown(join(tie_rule, "; "))},    {"code", or_unknown(join(code_revision))},
+      {"runs", or_unknown(date)}};
+  if (!generated.empty()) f.emplace_back("report", generated);
+  return f;
+}
+
+std::string Provenance::line() const {
+  std::string out;
+  for (const auto& [name, value] : fields()) out += (out.empty() ? "" : " · ") + name + ": " + value;
   return out;
 }
 

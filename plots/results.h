@@ -44,6 +44,7 @@ struct RunInfo {
   // From protocol_json.
   bool synthetic_image = false, synthetic_text = false;
   std::string image_source, text_source, selection, tie_rule, split;
+  bool selection_peeks_at_test = false;  ///< the kept epoch was chosen on the query (test) set
   std::vector<std::string> notes;
   std::map<std::pair<std::string, std::string>, double> metrics;  ///< (direction, name) → value
 
@@ -98,16 +99,22 @@ struct ResultSet {
 /// database does not hold is a cmh::InputError listing the names it holds.
 ResultSet load_results(const store::Store& db, const std::string& experiment);
 
-/// Where runs came from, for the provenance line under every table and figure.
+/// Where runs came from: the report's provenance section, a table's own files, a figure's scripts.
 struct Provenance {
   std::set<std::string> experiments, data, selection, tie_rule, code_revision;
   std::set<int64_t> seeds;
   std::string first_finished, last_finished;  ///< ISO-8601 UTC of the runs shown
   std::string generated;                      ///< when the report was made
-  /// "experiment: … · data: … · seeds: … · selection: … · ties: … · code: … · date: …"
+  /// (name, value) in order: experiment, data, seeds, selection, ties, code, runs, report (when
+  /// generated is set); "unrecorded" for an empty field.
+  std::vector<std::pair<std::string, std::string>> fields() const;
+  /// "experiment: … · data: … · seeds: … · selection: … · ties: … · code: … · runs: …"
   std::string line() const;
 };
 Provenance provenance_of(const std::vector<const RunInfo*>& runs, const std::string& generated);
+/// What runs recorded about themselves (deviations from the reference code, choices made), as
+/// (row, text) once each, sorted; a method's own "name: " prefix is dropped.
+std::vector<std::pair<std::string, std::string>> run_notes(const std::vector<const RunInfo*>& runs);
 /// The data description of one run: name plus which modalities are synthetic and their sources.
 std::string data_description(const RunInfo& r);
 

@@ -119,6 +119,12 @@ std::string column_name(const std::string& dataset, int n, const std::string& un
   return dataset + " " + std::to_string(n) + " " + unit;
 }
 
+std::vector<std::string> footnotes(const Table& t) {
+  std::vector<std::string> out = t.notes;
+  for (const auto& [row, text] : run_notes(t.runs)) out.push_back("Note — " + row + ": " + text);
+  return out;
+}
+
 size_t Table::column_count() const {
   size_t n = 0;
   for (const auto& g : groups) n += g.columns.size();
@@ -194,14 +200,9 @@ std::vector<Table> map_tables(const ResultSet& rs, const PublishedValues& publis
         s += (first ? "" : "; ") + x;
         first = false;
       }
+      t.not_comparable_note = t.notes.size();
       t.notes.push_back(s + " — the published value is shown for reference only and no difference is computed.");
     }
-    // What a method recorded about its own run (deviations, choices) belongs beside its numbers.
-    std::set<std::string> run_notes;
-    for (const RunInfo* r : t.runs)
-      for (const auto& n : r->notes)  // methods prefix their notes with their name: no need twice
-        run_notes.insert(r->row + ": " + (n.rfind(r->method + ": ", 0) == 0 ? n.substr(r->method.size() + 2) : n));
-    for (const auto& n : run_notes) t.notes.push_back("Note — " + n);
     t.provenance = provenance_of(t.runs, generated);
     out.push_back(std::move(t));
   }
@@ -429,7 +430,7 @@ std::string to_latex(const Table& t) {
   s += "\\bottomrule\n\\end{tabular}\n";
   s += "\\par\\smallskip\\footnotesize\n";
   s += "Columns: " + latex_escape(t.column_unit) + ".";
-  for (const auto& n : t.notes) s += " " + latex_escape(n);
+  for (const auto& n : footnotes(t)) s += " " + latex_escape(n);
   s += "\\\\\n" + latex_escape(t.provenance.line()) + "\n\\end{table}\n";
   return s;
 }

@@ -36,7 +36,8 @@ struct Table {
   std::vector<std::string> rows;
   std::vector<std::vector<TableCell>> cells;  ///< [row][column over all groups]
   std::set<size_t> unranked_rows;             ///< rows not in the "best of its column" marking (differences)
-  std::vector<std::string> notes;             ///< footnotes (honesty marks, sources, seeds)
+  std::vector<std::string> notes;             ///< about the table itself (legend, sources, honesty marks)
+  std::optional<size_t> not_comparable_note;  ///< index in notes of the "† NOT COMPARABLE" note, when one
   std::vector<const RunInfo*> runs;           ///< every run the table shows (for provenance)
   Provenance provenance;
   size_t column_count() const;
@@ -48,6 +49,10 @@ std::vector<Table> map_tables(const ResultSet& rs, const PublishedValues& publis
 /// For every row with "bitscale" curves (SCAHN): per direction, mAP of the first k' bits of each
 /// trained k-bit model beside the model trained at k' (rows), per dataset × kept bits (columns).
 std::vector<Table> bitscale_tables(const ResultSet& rs, const store::Store& db, const std::string& generated);
+
+/// A table's footnotes when it stands alone (its .md and .tex files): its own notes, then what
+/// its runs recorded (run_notes), as "Note — row: text".
+std::vector<std::string> footnotes(const Table& t);
 
 /// Marks the best cell of each column (needs ≥ 2 values in the column).
 void mark_best(Table& t);
