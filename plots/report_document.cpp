@@ -85,21 +85,24 @@ std::vector<Mark> marks_of(const std::vector<const RunInfo*>& runs, const Honest
   return m;
 }
 
+// The distinct provenances of the items, each with the names of its datasets.
 class Scopes {
  public:
-  size_t of(const Provenance& p) {
+  size_t of(const Provenance& p, const std::vector<const RunInfo*>& runs) {
     const std::string key = p.line();
     auto it = std::find(keys_.begin(), keys_.end(), key);
     if (it != keys_.end()) return static_cast<size_t>(it - keys_.begin());
     keys_.push_back(key);
-    scopes_.push_back(p);
+    std::set<std::string> names;
+    for (const RunInfo* r : runs) names.insert(r->dataset);
+    scopes_.push_back({p, join(names, "; ")});
     return scopes_.size() - 1;
   }
-  std::vector<Provenance> take() { return std::move(scopes_); }
+  std::vector<std::pair<Provenance, std::string>> take() { return std::move(scopes_); }
 
  private:
   std::vector<std::string> keys_;
-  std::vector<Provenance> scopes_;
+  std::vector<std::pair<Provenance, std::string>> scopes_;
 };
 
 Refs refs_of(const std::vector<const RunInfo*>& runs, const Provenance& p, const HonestyNotes& h, const NoteBook& book,
@@ -116,7 +119,7 @@ Refs refs_of(const std::vector<const RunInfo*>& runs, const Provenance& p, const
                 r.notes.end());
   std::sort(r.notes.begin(), r.notes.end());
   r.notes.erase(std::unique(r.notes.begin(), r.notes.end()), r.notes.end());
-  r.scope = scopes.of(p);
+  r.scope = scopes.of(p, runs);
   return r;
 }
 
@@ -195,19 +198,20 @@ Document build_document(const ResultSet& rs, const std::vector<Table>& tables, c
   }
   doc.marks = marks_of(all, honesty, book, std::nullopt);
 
-  const std::vector<Provenance> distinct = scopes.take();
+  const auto distinct = scopes.take();
   const auto whole_fields = doc.whole.fields();
   std::vector<size_t> differing;
   for (size_t k = 0; k < whole_fields.size(); ++k)
     if (std::any_of(distinct.begin(), distinct.end(),
-                    [&](const Provenance& p) { return p.fields().at(k).second != whole_fields[k].second; })) {
+                    [&](const auto& s) { return s.first.fields().at(k).second != whole_fields[k].second; })) {
       differing.push_back(k);
       doc.scope_fields.push_back(whole_fields[k].first);
     }
-  for (const Provenance& p : distinct) {
+  for (const auto& [p, datasets] : distinct) {
     const auto fields = p.fields();
     doc.scope_values.emplace_back();
-    for (size_t k : differing) doc.scope_values.back().push_back(fields.at(k).second);
+    // Data by name: what is synthetic, and from which source, stands once in the whole list.
+    for (size_t k : differing) doc.scope_values.back().push_back(fields[k].first == "data" ? datasets : fields[k].second);
   }
   return doc;
 }

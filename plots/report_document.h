@@ -72,7 +72,8 @@ struct Document {
   std::vector<NoteGroup> note_groups;  ///< every note, grouped by subject
   Provenance whole;            ///< every run of the report
   /// The distinct provenances of the tables and figures (P1, P2, …), as the values of the
-  /// fields in which some of them differ from `whole` (the others are whole's).
+  /// fields in which some of them differ from `whole` (the others are whole's); data by dataset
+  /// name only (the descriptions stand in `whole`).
   std::vector<std::string> scope_fields;               ///< Provenance::fields() names, in that order
   std::vector<std::vector<std::string>> scope_values;  ///< [scope][field of scope_fields]
 };
