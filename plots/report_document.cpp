@@ -9,12 +9,6 @@
 namespace cmh::plots {
 namespace {
 
-std::string join(const std::set<std::string>& s, const std::string& sep) {
-  std::string out;
-  for (const auto& x : s) out += (out.empty() ? "" : sep) + x;
-  return out;
-}
-
 // Numbers the notes: notes about tables in order of first use, then each row's in table order,
 // so a method's notes stand together.
 class NoteBook {

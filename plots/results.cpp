@@ -12,21 +12,6 @@
 
 namespace cmh::plots {
 
-namespace {
-
-template <class T>
-std::string join(const std::set<T>& s, const std::string& sep = ", ") {
-  std::string out;
-  for (const auto& v : s) {
-    if (!out.empty()) out += sep;
-    if constexpr (std::is_same_v<T, std::string>) out += v;
-    else out += std::to_string(v);
-  }
-  return out;
-}
-
-}  // namespace
-
 std::string direction_label(const std::string& d) {
   if (d == "i2t") return "I→T";
   if (d == "t2i") return "T→I";

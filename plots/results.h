@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace cmh::store {
@@ -15,6 +16,18 @@ class Store;
 }
 
 namespace cmh::plots {
+
+/// The members of a set in its order, separated by `sep` (numbers as std::to_string writes them).
+template <class T>
+std::string join(const std::set<T>& s, const std::string& sep = ", ") {
+  std::string out;
+  for (const auto& v : s) {
+    if (!out.empty()) out += sep;
+    if constexpr (std::is_same_v<T, std::string>) out += v;
+    else out += std::to_string(v);
+  }
+  return out;
+}
 
 /// "I→T" for "i2t", … (unknown directions are returned as is).
 std::string direction_label(const std::string& direction);
