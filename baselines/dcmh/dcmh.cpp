@@ -15,32 +15,30 @@
 #include "methods/nets/batches.h"
 #include "methods/nets/cnnf.h"
 #include "methods/nets/image_nets.h"
+#include "param_set.h"
 #include "tensor/tensor_data.h"
 
 namespace cmh::baselines {
 namespace {
 
 
-DcmhParams read_params(const Params& p) {
-  DcmhParams m;
-  m.epochs = p.integer("epochs");
-  m.batch_size = p.integer("batch_size");
-  m.gamma = p.real("gamma");
-  m.eta = p.real("eta");
-  m.lr_start = p.real("lr_start");
-  m.lr_end = p.real("lr_end");
-  m.image_net = p.string("image_net");
-  m.image_size = p.integer("image_size");
-  m.pretrained = p.string("pretrained");
-  m.text_hidden = p.integer("text_hidden");
-  m.selection = p.string("selection");
-  m.val_fraction = p.real("val_fraction");
-  if (m.epochs < 1 || m.batch_size < 2 || m.text_hidden < 1 || m.image_size < 0)
-    throw InputError("dcmh: epochs >= 1, batch_size >= 2, text_hidden >= 1 and image_size >= 0 are required");
-  if (!(m.lr_start > 0 && m.lr_end > 0))
-    throw InputError("dcmh: lr_start and lr_end must be > 0 (the schedule is geometric)");
-  if (m.gamma < 0 || m.eta < 0) throw InputError("dcmh: gamma and eta must be >= 0");
-  return m;
+const ParamSet<DcmhParams>& dcmh_params() {
+  static const ParamSet<DcmhParams> set = [] {
+    ParamSet<DcmhParams> s;
+    s.add("epochs", &DcmhParams::epochs, "training epochs (torchcmh: 500)", at_least(1))
+        .add("batch_size", &DcmhParams::batch_size, "items per step", at_least(2))
+        // a negative weight rewards the term it should shrink
+        .add("gamma", &DcmhParams::gamma, "weight of the quantisation term, squared distance of f to B", at_least(0))
+        .add("eta", &DcmhParams::eta, "weight of the bit-balance term, squared column sums of F", at_least(0))
+        // the schedule is geometric (lr_start · (lr_end / lr_start)^(e / epochs)): both must be > 0
+        .add("lr_start", &DcmhParams::lr_start, "learning rate at epoch 0 (10^-1.5)", above(0))
+        .add("lr_end", &DcmhParams::lr_end, "the geometric per-epoch decay reaches it after the last epoch",
+             above(0));
+    methods::add_image_rows(s, {"cnnf", "resnet18", "resnet34", "small_cnn", "mlp"}, "cnnf");
+    s.add("text_hidden", &DcmhParams::text_hidden, "text MLP hidden width (paper: 8192)", at_least(1));
+    return methods::add_model_rows(s, false);  // DCMH always encodes with BatchNorm in eval mode
+  }();
+  return set;
 }
 
 // The paper's text network: bag of words T → 8192 → ReLU → k, linear outputs. torchcmh writes
@@ -74,7 +72,7 @@ struct ImageNet : torch::nn::Module {
 class Dcmh final : public Method {
  public:
   void fit(const data::Dataset& d, const std::vector<int64_t>& train, RunContext& ctx) override {
-    p_ = read_params(ctx.params);
+    p_ = dcmh_params().read(ctx.params);
     const int64_t n = static_cast<int64_t>(train.size()), k = ctx.bits;
     if (n < p_.batch_size)
       throw InputError("dcmh: " + std::to_string(n) + " training items but batch_size " +
@@ -175,7 +173,6 @@ class Dcmh final : public Method {
 }  // namespace
 
 MethodInfo dcmh_method_info() {
-  const DcmhParams d;
   MethodInfo m;
   m.name = "dcmh";
   m.display = "DCMH";
@@ -183,21 +180,7 @@ MethodInfo dcmh_method_info() {
   m.summary = "deep cross-modal hashing (pairwise likelihood on shared labels, quantisation and bit balance; CNN-F + MLP)";
   m.citation = "Jiang and Li, Deep Cross-Modal Hashing, CVPR 2017";
   m.folder = "baselines/dcmh";
-  m.params = {
-      {"epochs", ParamType::kInt, d.epochs, "training epochs (torchcmh: 500)", {}},
-      {"batch_size", ParamType::kInt, d.batch_size, "items per step", {}},
-      {"gamma", ParamType::kReal, d.gamma, "weight of the quantisation term, squared distance of f to B", {}},
-      {"eta", ParamType::kReal, d.eta, "weight of the bit-balance term, squared column sums of F", {}},
-      {"lr_start", ParamType::kReal, d.lr_start, "learning rate at epoch 0 (10^-1.5)", {}},
-      {"lr_end", ParamType::kReal, d.lr_end, "the geometric per-epoch decay reaches it after the last epoch", {}},
-      {"image_net", ParamType::kString, d.image_net, "image backbone (auto: cnnf > 64 px, small_cnn <= 64 px, mlp for features)",
-       {"auto", "cnnf", "resnet18", "resnet34", "small_cnn", "mlp"}},
-      {"image_size", ParamType::kInt, d.image_size, "resize pictures (0: 224 for cnnf and ResNets, else as stored)", {}},
-      {"pretrained", ParamType::kString, d.pretrained, "ImageNet weights file for the backbone (\"\": none)", {}, true},
-      {"text_hidden", ParamType::kInt, d.text_hidden, "text MLP hidden width (paper: 8192)", {}},
-      {"selection", ParamType::kString, d.selection, "which epoch's model is kept", {"final", "best_query", "best_val"}},
-      {"val_fraction", ParamType::kReal, d.val_fraction, "best_val: share of training items held out", {}},
-  };
+  m.params = dcmh_params().table();
   m.create = [] { return std::make_unique<Dcmh>(); };
   m.uses_device = true;  // networks, banks and batches on ctx.device
   return m;

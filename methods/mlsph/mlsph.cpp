@@ -12,37 +12,37 @@
 #include "methods/nets/batches.h"
 #include "methods/nets/image_nets.h"
 #include "methods/nets/mlsph_text_net.h"
+#include "param_set.h"
 #include "tensor/tensor_data.h"
 
 namespace cmh::methods {
 namespace {
 
-MlsphParams read_params(const Params& p) {
-  MlsphParams m;
-  m.epochs = p.integer("epochs");
-  m.batch_size = p.integer("batch_size");
-  m.alpha = p.real("alpha");
-  m.beta = p.real("beta");
-  m.gamma = p.real("gamma");
-  m.loss_scale = p.real("loss_scale");
-  m.lr_start = p.real("lr_start");
-  m.lr_end = p.real("lr_end");
-  m.image_net = p.string("image_net");
-  m.image_size = p.integer("image_size");
-  m.pretrained = p.string("pretrained");
-  m.text_hidden = p.integer("text_hidden");
-  m.bn_at_encode = p.string("bn_at_encode");
-  m.selection = p.string("selection");
-  m.val_fraction = p.real("val_fraction");
-  if (m.epochs < 1 || m.batch_size < 2 || m.text_hidden < 1 || m.image_size < 0)
-    throw InputError("mlsph: epochs >= 1, batch_size >= 2, text_hidden >= 1 and image_size >= 0 are required");
-  return m;
+const ParamSet<MlsphParams>& mlsph_params() {
+  static const ParamSet<MlsphParams> set = [] {
+    ParamSet<MlsphParams> s;
+    s.add("epochs", &MlsphParams::epochs, "training epochs (paper: 100)", at_least(1))
+        // the similarity terms compare items within a batch: one item has nothing to compare
+        .add("batch_size", &MlsphParams::batch_size, "items per step", at_least(2))
+        // a negative weight rewards the term it should shrink
+        .add("alpha", &MlsphParams::alpha, "weight of S vs cos(f, G) (cross-modal)", at_least(0))
+        .add("beta", &MlsphParams::beta, "weight of S vs cos(f, F) (intra-modal)", at_least(0))
+        .add("gamma", &MlsphParams::gamma, "weight of the quantisation term", at_least(0))
+        .add("loss_scale", &MlsphParams::loss_scale, "factor on the whole loss (reference: 10)", above(0))
+        .add("lr_start", &MlsphParams::lr_start, "learning rate at epoch 0 (10^-1.5), linear schedule", above(0))
+        .add("lr_end", &MlsphParams::lr_end, "learning rate the linear schedule reaches after the last epoch",
+             at_least(0));
+    add_image_rows(s, {"resnet34", "resnet18", "small_cnn", "mlp"}, "resnet34");
+    s.add("text_hidden", &MlsphParams::text_hidden, "text net width (paper: 4096)", at_least(1));
+    return add_model_rows(s, true);
+  }();
+  return set;
 }
 
 class Mlsph final : public Method {
  public:
   void fit(const data::Dataset& d, const std::vector<int64_t>& train, RunContext& ctx) override {
-    p_ = read_params(ctx.params);
+    p_ = mlsph_params().read(ctx.params);
     const int64_t n = static_cast<int64_t>(train.size()), k = ctx.bits;
     if (n < p_.batch_size)
       throw InputError("mlsph: " + std::to_string(n) + " training items but batch_size " +
@@ -158,7 +158,6 @@ class Mlsph final : public Method {
 }  // namespace
 
 MethodInfo mlsph_method_info() {
-  const MlsphParams d;
   MethodInfo m;
   m.name = "mlsph";
   m.display = "MLSPH";
@@ -166,23 +165,7 @@ MethodInfo mlsph_method_info() {
   m.summary = "multi-label semantics preserving deep cross-modal hashing (2x Jaccard similarity, memory banks)";
   m.citation = "Zou, Wang, Bakker, Wu, Signal Processing: Image Communication 93, 2021";
   m.folder = "methods/mlsph";
-  m.params = {
-      {"epochs", ParamType::kInt, d.epochs, "training epochs (paper: 100)", {}},
-      {"batch_size", ParamType::kInt, d.batch_size, "items per step", {}},
-      {"alpha", ParamType::kReal, d.alpha, "weight of S vs cos(f, G) (cross-modal)", {}},
-      {"beta", ParamType::kReal, d.beta, "weight of S vs cos(f, F) (intra-modal)", {}},
-      {"gamma", ParamType::kReal, d.gamma, "weight of the quantisation term", {}},
-      {"loss_scale", ParamType::kReal, d.loss_scale, "factor on the whole loss (reference: 10)", {}},
-      {"lr_start", ParamType::kReal, d.lr_start, "learning rate at epoch 0 (10^-1.5), linear schedule", {}},
-      {"lr_end", ParamType::kReal, d.lr_end, "learning rate the linear schedule reaches after the last epoch", {}},
-      {"image_net", ParamType::kString, d.image_net, "image backbone", {"auto", "resnet34", "resnet18", "small_cnn", "mlp"}},
-      {"image_size", ParamType::kInt, d.image_size, "resize pictures (0: 224 for ResNets, else as stored)", {}},
-      {"pretrained", ParamType::kString, d.pretrained, "ImageNet weights file for the backbone (\"\": none)", {}, true},
-      {"text_hidden", ParamType::kInt, d.text_hidden, "text net width (paper: 4096)", {}},
-      {"bn_at_encode", ParamType::kString, d.bn_at_encode, "BatchNorm when encoding: eval, or train as the reference", {"eval", "train"}},
-      {"selection", ParamType::kString, d.selection, "which epoch's model is kept", {"final", "best_query", "best_val"}},
-      {"val_fraction", ParamType::kReal, d.val_fraction, "best_val: share of training items held out", {}},
-  };
+  m.params = mlsph_params().table();
   m.create = [] { return std::make_unique<Mlsph>(); };
   m.uses_device = true;  // networks, banks and batches on ctx.device
   return m;

@@ -16,6 +16,7 @@
 #include "methods/scahn/scahn_loss.h"
 #include "methods/scahn/scahn_nets.h"
 #include "methods/scahn/scahn_step.h"
+#include "param_set.h"
 #include "tensor/tensor_data.h"
 
 namespace cmh::methods {
@@ -78,32 +79,37 @@ ScahnLossTerms scahn_step(const ScahnOutputs& out, const torch::Tensor& b1, cons
 
 namespace {
 
-ScahnParams read_params(const Params& p) {
-  ScahnParams s;
-  s.epochs = p.integer("epochs");
-  s.batch_size = p.integer("batch_size");
-  s.alpha_divisor = p.real("alpha_divisor");
-  s.lambda = p.real("lambda");
-  s.gamma = p.real("gamma");
-  s.beta = p.real("beta");
-  s.lr = p.real("lr");
-  s.lr_decay = p.real("lr_decay");
-  s.image_net = p.string("image_net");
-  s.image_size = p.integer("image_size");
-  s.pretrained = p.string("pretrained");
-  s.augment = p.string("augment");
-  s.text_augment = p.string("text_augment");
-  s.text_channels = p.integer("text_channels");
-  s.text_head_channels = p.integer("text_head_channels");
-  s.bit_rank = p.string("bit_rank");
-  s.bn_at_encode = p.string("bn_at_encode");
-  s.selection = p.string("selection");
-  s.val_fraction = p.real("val_fraction");
-  if (s.epochs < 1 || s.batch_size < 2 || s.alpha_divisor <= 0 || s.lr <= 0 || s.lr_decay <= 0 || s.image_size < 0 ||
-      s.text_channels < 1 || s.text_head_channels < 1)
-    throw InputError("scahn: epochs >= 1, batch_size >= 2, alpha_divisor > 0, lr > 0, lr_decay > 0, image_size >= 0, "
-                     "text_channels >= 1 and text_head_channels >= 1 are required");
-  return s;
+const ParamSet<ScahnParams>& scahn_params() {
+  static const ParamSet<ScahnParams> set = [] {
+    ParamSet<ScahnParams> s;
+    s.add("epochs", &ScahnParams::epochs, "training epochs (reference config: 500)", at_least(1))
+        .add("batch_size", &ScahnParams::batch_size, "size of each of the two disjoint batches per step", at_least(2))
+        .add("alpha_divisor", &ScahnParams::alpha_divisor, "alpha_s = bits / alpha_divisor scales inner products",
+             above(0))
+        // a negative weight rewards the term it should shrink
+        .add("lambda", &ScahnParams::lambda, "weight of the intra-modal term", at_least(0))
+        .add("gamma", &ScahnParams::gamma, "weight of the pairwise term between the two batches", at_least(0))
+        .add("beta", &ScahnParams::beta, "weight of the quantisation term", at_least(0))
+        .add("lr", &ScahnParams::lr, "initial learning rate of both networks (10^-1.1)", above(0))
+        // the schedule is geometric: lr · lr_decay^(e / epochs)
+        .add("lr_decay", &ScahnParams::lr_decay, "total decay over the epochs (reference: 10^-6 / 10^-1.5)",
+             above(0));
+    add_image_rows(s, {"resnet34", "resnet18", "small_cnn", "mlp"}, "resnet34");
+    s.add("augment", &ScahnParams::augment,
+          "image augmentation: reference (p 0.8: 180-degree turn, h-flip, v-flip, each p 0.5), all_rotations "
+          "(90/180/270 instead of 180), none",
+          one_of({"reference", "all_rotations", "none"}))
+        .add("text_augment", &ScahnParams::text_augment,
+             "text augmentation: reference (zero 20% of each training text's positions, RandomErasure(0.2)), none",
+             one_of({"reference", "none"}))
+        .add("text_channels", &ScahnParams::text_channels,
+             "text net residual channels c (blocks c, 2c, 4c, 8c; paper 64)", at_least(1))
+        .add("text_head_channels", &ScahnParams::text_head_channels, "text net head channels (paper 256)", at_least(1))
+        .add("bit_rank", &ScahnParams::bit_rank, "bits kept by shorter codes",
+             one_of({"intended", "reference_softmax", "reference_lowest"}));
+    return add_model_rows(s, true);
+  }();
+  return set;
 }
 
 // How far training moved the attention scores that rank the bits: the rank correlation of the
@@ -122,7 +128,7 @@ double rank_correlation(const torch::Tensor& a, const torch::Tensor& b) {
 class Scahn final : public Method {
  public:
   void fit(const data::Dataset& d, const std::vector<int64_t>& train, RunContext& ctx) override {
-    p_ = read_params(ctx.params);
+    p_ = scahn_params().read(ctx.params);
     const int64_t n = static_cast<int64_t>(train.size()), k = ctx.bits, bs = p_.batch_size;
     if (n < 2 * bs)
       throw InputError("scahn: " + std::to_string(n) + " training items cannot give two disjoint batches of " +
@@ -257,7 +263,6 @@ class Scahn final : public Method {
 }  // namespace
 
 MethodInfo scahn_method_info() {
-  const ScahnParams d;
   MethodInfo m;
   m.name = "scahn";
   m.display = "SCAHN";
@@ -265,31 +270,7 @@ MethodInfo scahn_method_info() {
   m.summary = "self-constraining, attention-based hashing network with bit-scalable codes";
   m.citation = "Wang, Zou, Bakker, Wu, Neurocomputing 400, 2020";
   m.folder = "methods/scahn";
-  m.params = {
-      {"epochs", ParamType::kInt, d.epochs, "training epochs (reference config: 500)", {}},
-      {"batch_size", ParamType::kInt, d.batch_size, "size of each of the two disjoint batches per step", {}},
-      {"alpha_divisor", ParamType::kReal, d.alpha_divisor, "alpha_s = bits / alpha_divisor scales inner products", {}},
-      {"lambda", ParamType::kReal, d.lambda, "weight of the intra-modal term", {}},
-      {"gamma", ParamType::kReal, d.gamma, "weight of the pairwise term between the two batches", {}},
-      {"beta", ParamType::kReal, d.beta, "weight of the quantisation term", {}},
-      {"lr", ParamType::kReal, d.lr, "initial learning rate of both networks (10^-1.1)", {}},
-      {"lr_decay", ParamType::kReal, d.lr_decay, "total decay over the epochs (reference: 10^-6 / 10^-1.5)", {}},
-      {"image_net", ParamType::kString, d.image_net, "image backbone", {"auto", "resnet34", "resnet18", "small_cnn", "mlp"}},
-      {"image_size", ParamType::kInt, d.image_size, "resize pictures (0: 224 for ResNets, else as stored)", {}},
-      {"pretrained", ParamType::kString, d.pretrained, "ImageNet weights file for the backbone (\"\": none)", {}, true},
-      {"augment", ParamType::kString, d.augment,
-       "image augmentation: reference (p 0.8: 180-degree turn, h-flip, v-flip, each p 0.5), all_rotations (90/180/270 instead of 180), none",
-       {"reference", "all_rotations", "none"}},
-      {"text_augment", ParamType::kString, d.text_augment,
-       "text augmentation: reference (zero 20% of each training text's positions, RandomErasure(0.2)), none",
-       {"reference", "none"}},
-      {"text_channels", ParamType::kInt, d.text_channels, "text net residual channels c (blocks c, 2c, 4c, 8c; paper 64)", {}},
-      {"text_head_channels", ParamType::kInt, d.text_head_channels, "text net head channels (paper 256)", {}},
-      {"bit_rank", ParamType::kString, d.bit_rank, "bits kept by shorter codes", {"intended", "reference_softmax", "reference_lowest"}},
-      {"bn_at_encode", ParamType::kString, d.bn_at_encode, "BatchNorm when encoding", {"eval", "train"}},
-      {"selection", ParamType::kString, d.selection, "which epoch's model is kept", {"final", "best_query", "best_val"}},
-      {"val_fraction", ParamType::kReal, d.val_fraction, "best_val: share of training items held out", {}},
-  };
+  m.params = scahn_params().table();
   m.create = [] { return std::make_unique<Scahn>(); };
   m.uses_device = true;  // networks, banks and batches on ctx.device
   return m;
