@@ -8,16 +8,13 @@
 #include <string>
 
 #include "common/error.h"
-#include "common/paths.h"
 #include "data/dataset.h"
+#include "methods/common/deep_method.h"
 #include "methods/common/training.h"
-#include "methods/nets/backbone_choice.h"
-#include "methods/nets/batches.h"
 #include "methods/scahn/scahn_loss.h"
 #include "methods/scahn/scahn_nets.h"
 #include "methods/scahn/scahn_step.h"
 #include "param_set.h"
-#include "tensor/tensor_data.h"
 
 namespace cmh::methods {
 namespace {
@@ -125,8 +122,10 @@ double rank_correlation(const torch::Tensor& a, const torch::Tensor& b) {
   return (x * y).sum().item<double>() / std::sqrt((x * x).sum().item<double>() * (y * y).sum().item<double>());
 }
 
-class Scahn final : public Method {
+class Scahn final : public DeepMethod {
  public:
+  Scahn() : DeepMethod("scahn", "resnet34") {}
+
   void fit(const data::Dataset& d, const std::vector<int64_t>& train, RunContext& ctx) override {
     p_ = scahn_params().read(ctx.params);
     const int64_t n = static_cast<int64_t>(train.size()), k = ctx.bits, bs = p_.batch_size;
@@ -135,53 +134,38 @@ class Scahn final : public Method {
                        std::to_string(bs) + "; lower batch_size");
     build_nets(d, k, ctx);
     const auto initial_scores = attention_scores();
-    device_ = training::device_of(ctx);  // everything trains there; random draws stay on the CPU generator
-    image_net_->to(device_);
-    text_net_->to(device_);
-    torch::Generator gen = make_generator(ctx.seed);
-    const auto labels = label_rows(d, train).to(device_);
-    const auto text = feature_rows(d.text, train, "scahn").to(device_);
-    training::MemoryBanks banks;
-    banks.init(n, k, gen);
-    banks.to(device_);
-    torch::optim::SGD img_opt(image_net_->parameters(), torch::optim::SGDOptions(p_.lr));
-    torch::optim::SGD txt_opt(text_net_->parameters(), torch::optim::SGDOptions(p_.lr));
+    Training t(*this, d, train, ctx, p_.lr);
     const ScahnWeights w{static_cast<double>(k) / p_.alpha_divisor, p_.lambda, p_.gamma, p_.beta};
     const bool augment_pixels = p_.augment != "none" && d.image.kind == data::ModalityKind::kPixels;
     const bool erase_text = p_.text_augment == "reference";
 
-    training::TrainingParts parts{*image_net_, *text_net_, img_opt, txt_opt, banks, gen};
-    training::run_epochs("scahn", p_.epochs, p_.selection, ctx, parts, [&](int64_t e) {
+    training::run_epochs("scahn", p_.epochs, p_.selection, ctx, t.parts, [&](int64_t e) {
       const double lr = p_.lr * std::pow(p_.lr_decay, static_cast<double>(e) / static_cast<double>(p_.epochs));
-      training::set_lr(img_opt, lr);
-      training::set_lr(txt_opt, lr);
-      image_net_->train();
-      text_net_->train();
+      start_epoch(t, lr);
       const int64_t steps = n / bs;
       ScahnLossTerms img_terms, txt_terms;
       for (int side = 0; side < 2; ++side) {  // the image pass, then the text pass
         for (int64_t s = 0; s < steps; ++s) {
-          auto perm = torch::randperm(n, gen, torch::kLong);
+          auto perm = torch::randperm(n, t.gen, torch::kLong);
           auto b1 = perm.narrow(0, 0, bs), b2 = perm.narrow(0, bs, bs), both = perm.narrow(0, 0, 2 * bs);
           ScahnOutputs out;
           if (side == 0) {
-            std::vector<int64_t> items;
-            for (int64_t q : nets::to_indices(both)) items.push_back(train[static_cast<size_t>(q)]);
-            auto x = nets::image_batch(d.image, items, image_size_, &image_input_);
-            if (augment_pixels) x = scahn_augment(x, gen, p_.augment);
-            out = image_net_->forward(x.to(device_));
+            auto x = image_input(d, train, both);
+            if (augment_pixels) x = scahn_augment(x, t.gen, p_.augment);
+            out = image_net_->forward(x.to(t.device));
           } else {
-            auto t = text.index({both});
-            if (erase_text) t = scahn_erase_text(t, 0.2, gen);
-            out = text_net_->forward(t);
+            auto y = t.text.index({both});
+            if (erase_text) y = scahn_erase_text(y, 0.2, t.gen);
+            out = text_net_->forward(y);
           }
-          torch::Tensor& same = side == 0 ? banks.F : banks.G;
-          const torch::Tensor& other = side == 0 ? banks.G : banks.F;
-          const auto t = scahn_step(out, b1, b2, labels, other, same, banks.B, w, side == 0 ? img_opt : txt_opt);
-          (side == 0 ? img_terms : txt_terms).accumulate(t, steps);
+          torch::Tensor& same = side == 0 ? t.banks.F : t.banks.G;
+          const torch::Tensor& other = side == 0 ? t.banks.G : t.banks.F;
+          const auto terms =
+              scahn_step(out, b1, b2, t.labels, other, same, t.banks.B, w, side == 0 ? t.image_opt : t.text_opt);
+          (side == 0 ? img_terms : txt_terms).accumulate(terms, steps);
         }
       }
-      banks.refresh_codes();
+      t.banks.refresh_codes();
       return training::EpochValues{{"loss_image", img_terms.total_value}, {"loss_text", txt_terms.total_value},
                                    {"image_inter", img_terms.inter}, {"image_intra", img_terms.intra},
                                    {"image_pair", img_terms.pair}, {"image_quant", img_terms.quant},
@@ -192,16 +176,6 @@ class Scahn final : public Method {
     ranking_ = scahn_bit_ranking(image_net_->fusion->weight, text_net_->fusion->weight, p_.bit_rank);
   }
 
-  eval::PackedBits encode_image(const data::Dataset& d, const std::vector<int64_t>& items) override {
-    return encode(items, [&](const std::vector<int64_t>& part) {
-      return image_net_->forward(nets::image_batch(d.image, part, image_size_, &image_input_).to(device_)).fused;
-    });
-  }
-  eval::PackedBits encode_text(const data::Dataset& d, const std::vector<int64_t>& items) override {
-    return encode(items, [&](const std::vector<int64_t>& part) {
-      return text_net_->forward(feature_rows(d.text, part, "scahn").to(device_)).fused;
-    });
-  }
   std::vector<int> bit_ranking() const override { return ranking_; }
   std::string bit_ranking_name() const override {
     return p_.bit_rank == "intended" ? "intended attention ranking (sum of both sides' stage weights)"
@@ -210,13 +184,7 @@ class Scahn final : public Method {
 
  private:
   void build_nets(const data::Dataset& d, int64_t k, RunContext& ctx) {
-    torch::manual_seed(ctx.seed);  // module initialisers draw from the global generator
-    auto choice = nets::choose_image_backbone("scahn", d.image, p_.image_net, p_.image_size,
-                                              resolve_from(p_.pretrained, ctx.experiment_dir),
-                                              "resnet34", ctx.notes);
-    image_size_ = choice.image_size;
-    image_input_ = choice.input;
-    image_net_ = ScahnImageNet(choice.net, k);
+    image_net_ = ScahnImageNet(image_backbone(d, p_, ctx), k);
     text_net_ = ScahnTextNet(static_cast<int64_t>(d.text.dim), k, ScahnTextWidths{p_.text_channels, p_.text_head_channels});
     const ScahnParams paper;
     if (p_.text_channels != paper.text_channels || p_.text_head_channels != paper.text_head_channels)
@@ -238,26 +206,15 @@ class Scahn final : public Method {
     return (image_net_->fusion->weight + text_net_->fusion->weight).sum(0).to(torch::kCPU, torch::kDouble).clone();
   }
 
-  template <class Forward>
-  eval::PackedBits encode(const std::vector<int64_t>& items, Forward&& forward) {
-    torch::NoGradGuard no_grad;
-    const bool eval_mode = p_.bn_at_encode == "eval";
-    image_net_->train(!eval_mode);
-    text_net_->train(!eval_mode);
-    std::vector<torch::Tensor> parts;
-    nets::for_each_batch(items, 256, [&](const std::vector<int64_t>& part) { parts.push_back(forward(part)); });
-    image_net_->train();
-    text_net_->train();
-    return pack_signs(torch::cat(parts, 0));
-  }
+  torch::nn::Module& image_module() override { return *image_net_; }
+  torch::nn::Module& text_module() override { return *text_net_; }
+  torch::Tensor image_codes(const torch::Tensor& images) override { return image_net_->forward(images).fused; }
+  torch::Tensor text_codes(const torch::Tensor& texts) override { return text_net_->forward(texts).fused; }
 
   ScahnParams p_;
   ScahnImageNet image_net_{nullptr};
   ScahnTextNet text_net_{nullptr};
-  int64_t image_size_ = 0;
-  nets::InputNormalization image_input_;  // what the backbone's weights expect
   std::vector<int> ranking_;
-  torch::Device device_{torch::kCPU};
 };
 
 }  // namespace

@@ -8,12 +8,12 @@
 #include "method.h"
 #include "methods/common/deep_params.h"
 
-namespace cmh::baselines {
+namespace cmh::methods {
 
 /// DCMH's own parameters; image_net (auto: cnnf, the paper's), image_size, pretrained, selection
 /// and val_fraction come from DeepParams. DCMH has no bn_at_encode row: it always encodes with
 /// BatchNorm in eval mode (torchcmh's DCMH calls eval()).
-struct DcmhParams : methods::DeepParams {
+struct DcmhParams : DeepParams {
   int64_t epochs = 500;     ///< torchcmh: 500 (the paper trains about as long)
   int64_t batch_size = 128;
   double gamma = 1.0;       ///< weight of the quantisation term ‖B − f‖²
@@ -26,4 +26,4 @@ struct DcmhParams : methods::DeepParams {
 /// The registry entry (name "dcmh").
 MethodInfo dcmh_method_info();
 
-}  // namespace cmh::baselines
+}  // namespace cmh::methods
