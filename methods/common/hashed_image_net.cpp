@@ -3,8 +3,8 @@
 
 namespace cmh::methods {
 
-HashedImageNetImpl::HashedImageNetImpl(std::shared_ptr<nets::ImageBackbone> b, int64_t bits, bool tanh)
-    : tanh_outputs(tanh) {
+HashedImageNetImpl::HashedImageNetImpl(std::shared_ptr<nets::ImageBackbone> b, int64_t bits, bool tanh_out)
+    : tanh_outputs(tanh_out) {
   backbone = register_module("backbone", b);
   head = register_module("head", torch::nn::Linear(b->feature_dim(), bits));
   torch::NoGradGuard no_grad;

@@ -8,7 +8,7 @@
 #include "methods/common/hashed_image_net.h"
 #include "methods/common/training.h"
 #include "methods/mlsph/mlsph_loss.h"
-#include "methods/nets/mlsph_text_net.h"
+#include "methods/mlsph/mlsph_text_net.h"
 #include "param_set.h"
 
 namespace cmh::methods {
@@ -44,7 +44,7 @@ class Mlsph final : public DeepMethod {
     const int64_t n = static_cast<int64_t>(train.size()), k = ctx.bits;
     require_batch(n, p_.batch_size);
     image_net_ = HashedImageNet(image_backbone(d, p_, ctx), k, /*tanh_outputs=*/true);
-    text_net_ = nets::MlsphTextNet(static_cast<int64_t>(d.text.dim), k, p_.text_hidden);
+    text_net_ = MlsphTextNet(static_cast<int64_t>(d.text.dim), k, p_.text_hidden);
     Training t(*this, d, train, ctx, p_.lr_start);
     const MlsphWeights weights{p_.alpha, p_.beta, p_.gamma, p_.loss_scale};
     training::run_epochs("mlsph", p_.epochs, p_.selection, ctx, t.parts, [&](int64_t e) {
@@ -71,7 +71,7 @@ class Mlsph final : public DeepMethod {
 
   MlsphParams p_;
   HashedImageNet image_net_{nullptr};  // backbone → Linear(F → k) → tanh
-  nets::MlsphTextNet text_net_{nullptr};
+  MlsphTextNet text_net_{nullptr};
 };
 
 }  // namespace
