@@ -13,26 +13,28 @@
 
 #include "common/error.h"
 #include "data/dataset.h"
+#include "param_set.h"
 #include "tensor/tensor_data.h"
 
 namespace cmh::baselines {
 namespace {
 
-CmfhParams read_params(const Params& p) {
-  CmfhParams c;
-  c.lambda = p.real("lambda");
-  c.mu = p.real("mu");
-  c.gamma = p.real("gamma");
-  c.max_iter = p.integer("max_iter");
-  c.tol = p.real("tol");
-  c.database_codes = p.string("database_codes");
-  auto bad = [](const std::string& what) { throw InputError("cmfh: " + what); };
-  if (!(c.lambda > 0.0 && c.lambda < 1.0)) bad("lambda must lie in (0, 1), got " + std::to_string(c.lambda));
-  if (!(c.mu > 0.0) || !std::isfinite(c.mu)) bad("mu must be > 0, got " + std::to_string(c.mu));
-  if (!(c.gamma > 0.0) || !std::isfinite(c.gamma)) bad("gamma must be > 0, got " + std::to_string(c.gamma));
-  if (c.max_iter < 1) bad("max_iter must be >= 1, got " + std::to_string(c.max_iter));
-  if (!(c.tol >= 0.0)) bad("tol must be >= 0, got " + std::to_string(c.tol));
-  return c;
+const ParamSet<CmfhParams>& cmfh_params() {
+  static const ParamSet<CmfhParams> set =
+      ParamSet<CmfhParams>()
+          // 0 or 1 drops one modality from the factorisation
+          .add("lambda", &CmfhParams::lambda, "weight of the image factorisation; text gets 1 - lambda",
+               above(0) | below(1))
+          .add("mu", &CmfhParams::mu, "weight of the projection terms, squared norms of V - X_t P_t", above(0))
+          // the regularisers keep the alternating least squares invertible
+          .add("gamma", &CmfhParams::gamma, "weight of the Frobenius regularisers", above(0))
+          .add("max_iter", &CmfhParams::max_iter, "at most this many alternating rounds", at_least(1))
+          .add("tol", &CmfhParams::tol, "stop when the objective falls by less than this share of its value",
+               at_least(0))
+          .add("database_codes", &CmfhParams::database_codes,
+               "unified: the retrieval set is coded from both modalities (the paper's protocol); hash_function: from one",
+               one_of({"unified", "hash_function"}));
+  return set;
 }
 
 double sq(const torch::Tensor& t) { return t.pow(2).sum().item<double>(); }
@@ -40,7 +42,7 @@ double sq(const torch::Tensor& t) { return t.pow(2).sum().item<double>(); }
 class Cmfh final : public Method {
  public:
   void fit(const data::Dataset& d, const std::vector<int64_t>& train, RunContext& ctx) override {
-    p_ = read_params(ctx.params);
+    p_ = cmfh_params().read(ctx.params);
     auto x1 = feature_rows(d.image, train, "cmfh", torch::kFloat64);  // [n, d1]
     auto x2 = feature_rows(d.text, train, "cmfh", torch::kFloat64);   // [n, d2]
     mean_1_ = x1.mean(0, true);
@@ -127,7 +129,6 @@ class Cmfh final : public Method {
 }  // namespace
 
 MethodInfo cmfh_method_info() {
-  const CmfhParams d;
   MethodInfo m;
   m.name = "cmfh";
   m.display = "CMFH";
@@ -135,16 +136,7 @@ MethodInfo cmfh_method_info() {
   m.summary = "collective matrix factorisation with a shared latent code and linear projections, sign";
   m.citation = "Ding, Guo & Zhou, Collective Matrix Factorization Hashing for Multimodal Data, CVPR 2014";
   m.folder = "baselines/cmfh";
-  m.params = {
-      {"lambda", ParamType::kReal, d.lambda, "weight of the image factorisation; text gets 1 - lambda", {}},
-      {"mu", ParamType::kReal, d.mu, "weight of the projection terms, squared norms of V - X_t P_t", {}},
-      {"gamma", ParamType::kReal, d.gamma, "weight of the Frobenius regularisers", {}},
-      {"max_iter", ParamType::kInt, d.max_iter, "at most this many alternating rounds", {}},
-      {"tol", ParamType::kReal, d.tol, "stop when the objective falls by less than this share of its value", {}},
-      {"database_codes", ParamType::kString, d.database_codes,
-       "unified: the retrieval set is coded from both modalities (the paper's protocol); hash_function: from one",
-       {"unified", "hash_function"}},
-  };
+  m.params = cmfh_params().table();
   m.create = [] { return std::make_unique<Cmfh>(); };
   return m;
 }

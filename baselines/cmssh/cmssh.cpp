@@ -13,22 +13,23 @@
 
 #include "common/error.h"
 #include "data/dataset.h"
+#include "param_set.h"
 #include "tensor/tensor_data.h"
 
 namespace cmh::baselines {
 namespace {
 
-CmsshParams read_params(const Params& p) {
-  CmsshParams c;
-  c.pairs = p.integer("pairs");
-  c.positive_share = p.real("positive_share");
-  c.thresholds = p.integer("thresholds");
-  auto bad = [](const std::string& what) { throw InputError("cmssh: " + what); };
-  if (c.pairs < 2) bad("pairs must be >= 2, got " + std::to_string(c.pairs));
-  if (!(c.positive_share > 0.0 && c.positive_share < 1.0))
-    bad("positive_share must lie in (0, 1), got " + std::to_string(c.positive_share));
-  if (c.thresholds < 0) bad("thresholds must be >= 0, got " + std::to_string(c.thresholds));
-  return c;
+const ParamSet<CmsshParams>& cmssh_params() {
+  static const ParamSet<CmsshParams> set =
+      ParamSet<CmsshParams>()
+          // fewer than two pairs cannot hold a similar and a dissimilar one
+          .add("pairs", &CmsshParams::pairs, "training pairs drawn (seeded) from the training items", at_least(2))
+          // 0 or 1 leaves one kind of pair empty: the boosting weights cannot contrast them
+          .add("positive_share", &CmsshParams::positive_share, "share of similar pairs (sharing a label) among them",
+               above(0) | below(1))
+          .add("thresholds", &CmsshParams::thresholds,
+               "candidate thresholds (quantiles) per projection; 0: fixed at zero", at_least(0));
+  return set;
 }
 
 // ±1 with 0 → +1, the convention of pack_signs.
@@ -37,7 +38,7 @@ torch::Tensor pm1(const torch::Tensor& v) { return torch::where(v >= 0, torch::o
 class Cmssh final : public Method {
  public:
   void fit(const data::Dataset& d, const std::vector<int64_t>& train, RunContext& ctx) override {
-    const CmsshParams p = read_params(ctx.params);
+    const CmsshParams p = cmssh_params().read(ctx.params);
     auto x = feature_rows(d.image, train, "cmssh", torch::kFloat64);  // [n, dx]
     auto y = feature_rows(d.text, train, "cmssh", torch::kFloat64);   // [n, dy]
     mean_x_ = x.mean(0, true);
@@ -149,7 +150,6 @@ class Cmssh final : public Method {
 }  // namespace
 
 MethodInfo cmssh_method_info() {
-  const CmsshParams d;
   MethodInfo m;
   m.name = "cmssh";
   m.display = "CMSSH";
@@ -158,12 +158,7 @@ MethodInfo cmssh_method_info() {
   m.citation = "Bronstein, Bronstein, Michel & Paragios, Data Fusion through Cross-modality Metric Learning using "
                "Similarity-Sensitive Hashing, CVPR 2010";
   m.folder = "baselines/cmssh";
-  m.params = {
-      {"pairs", ParamType::kInt, d.pairs, "training pairs drawn (seeded) from the training items", {}},
-      {"positive_share", ParamType::kReal, d.positive_share, "share of similar pairs (sharing a label) among them", {}},
-      {"thresholds", ParamType::kInt, d.thresholds,
-       "candidate thresholds (quantiles) per projection; 0: fixed at zero", {}},
-  };
+  m.params = cmssh_params().table();
   m.create = [] { return std::make_unique<Cmssh>(); };
   return m;
 }

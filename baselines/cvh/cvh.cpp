@@ -17,6 +17,7 @@
 #include "baselines/common/whitening.h"
 #include "common/error.h"
 #include "data/dataset.h"
+#include "param_set.h"
 #include "tensor/tensor_data.h"
 
 namespace cmh::baselines {
@@ -25,20 +26,22 @@ namespace {
 // Singular values of K at or below this count as zero correlation (K's spectrum lies in [0, 1]).
 constexpr double kZeroCorrelation = 1e-8;
 
-CvhParams read_params(const Params& p) {
-  CvhParams c;
-  c.reg = p.real("reg");
-  c.beyond_rank = p.string("beyond_rank");
-  if (!(c.reg >= 0) || !std::isfinite(c.reg))  // a negative ridge can make a covariance indefinite
-    throw InputError("cvh: reg must be >= 0 (a ridge relative to trace/dim, default 1e-3); got " +
-                     std::to_string(c.reg));
-  return c;
+const ParamSet<CvhParams>& cvh_params() {
+  static const ParamSet<CvhParams> set =
+      ParamSet<CvhParams>()
+          // a negative ridge can make a covariance indefinite
+          .add("reg", &CvhParams::reg, "ridge on both covariances, relative to trace/dim", at_least(0))
+          .add("beyond_rank", &CvhParams::beyond_rank,
+               "bits beyond the correlated directions: eigen (the paper's next eigenvectors, zero correlation, one view "
+               "constant), random (seeded random projections, as cca) or refuse; named in the run's notes",
+               one_of({"eigen", "random", "refuse"}));
+  return set;
 }
 
 class Cvh final : public Method {
  public:
   void fit(const data::Dataset& d, const std::vector<int64_t>& train, RunContext& ctx) override {
-    const CvhParams p = read_params(ctx.params);
+    const CvhParams p = cvh_params().read(ctx.params);
     auto x = feature_rows(d.image, train, "cvh", torch::kFloat64);  // [n, dx]
     auto y = feature_rows(d.text, train, "cvh", torch::kFloat64);   // [n, dy]
     mean_x_ = x.mean(0, true);
@@ -142,7 +145,6 @@ class Cvh final : public Method {
 }  // namespace
 
 MethodInfo cvh_method_info() {
-  const CvhParams d;
   MethodInfo m;
   m.name = "cvh";
   m.display = "CVH";
@@ -150,13 +152,7 @@ MethodInfo cvh_method_info() {
   m.summary = "cross-view hashing: generalized eigenvectors of the paired views (pairing-only similarity), sign";
   m.citation = "Kumar & Udupa, Learning Hash Functions for Cross-View Similarity Search, IJCAI 2011";
   m.folder = "baselines/cvh";
-  m.params = {
-      {"reg", ParamType::kReal, d.reg, "ridge on both covariances, relative to trace/dim", {}},
-      {"beyond_rank", ParamType::kString, d.beyond_rank,
-       "bits beyond the correlated directions: eigen (the paper's next eigenvectors, zero correlation, one view "
-       "constant), random (seeded random projections, as cca) or refuse; named in the run's notes",
-       {"eigen", "random", "refuse"}},
-  };
+  m.params = cvh_params().table();
   m.create = [] { return std::make_unique<Cvh>(); };
   return m;
 }

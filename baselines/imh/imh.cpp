@@ -18,34 +18,35 @@
 
 #include "common/error.h"
 #include "data/dataset.h"
+#include "param_set.h"
 #include "tensor/tensor_data.h"
 
 namespace cmh::baselines {
 namespace {
 
-ImhParams read_params(const Params& p) {
-  ImhParams c;
-  c.lambda = p.real("lambda");
-  c.beta = p.real("beta");
-  c.inter_weight = p.real("inter_weight");
-  c.knn = p.integer("knn");
-  c.graph_weights = p.string("graph_weights");
-  c.sigma_scale = p.real("sigma_scale");
-  c.max_train = p.integer("max_train");
-  c.paired_share = p.real("paired_share");
-  c.threshold = p.string("threshold");
-  auto bad = [](const std::string& what) { throw InputError("imh: " + what); };
-  if (!(c.lambda >= 0.0) || !std::isfinite(c.lambda)) bad("lambda must be >= 0, got " + std::to_string(c.lambda));
-  if (!(c.beta > 0.0) || !std::isfinite(c.beta)) bad("beta must be > 0, got " + std::to_string(c.beta));
-  if (!(c.inter_weight > 0.0) || !std::isfinite(c.inter_weight))
-    bad("inter_weight must be > 0, got " + std::to_string(c.inter_weight));
-  if (c.knn < 1) bad("knn must be >= 1, got " + std::to_string(c.knn));
-  if (!(c.sigma_scale > 0.0) || !std::isfinite(c.sigma_scale))
-    bad("sigma_scale must be > 0, got " + std::to_string(c.sigma_scale));
-  if (c.max_train < 2) bad("max_train must be >= 2, got " + std::to_string(c.max_train));
-  if (!(c.paired_share > 0.0 && c.paired_share <= 1.0))
-    bad("paired_share must lie in (0, 1], got " + std::to_string(c.paired_share));
-  return c;
+const ParamSet<ImhParams>& imh_params() {
+  static const ParamSet<ImhParams> set =
+      ParamSet<ImhParams>()
+          .add("lambda", &ImhParams::lambda, "weight of the intra-media (kNN graph Laplacian) terms", at_least(0))
+          // the ridge keeps (XᵀX + βI) invertible
+          .add("beta", &ImhParams::beta, "ridge of the linear hash functions fitted to the relaxed codes", above(0))
+          .add("inter_weight", &ImhParams::inter_weight,
+               "u: weight of the inter-media term, squared differences of paired items' relaxed codes", above(0))
+          .add("knn", &ImhParams::knn, "neighbours per item in each modality's graph", at_least(1))
+          .add("graph_weights", &ImhParams::graph_weights,
+               "heat: exp(-d^2/sigma^2) on kNN edges, either direction (the paper); binary: 1, then (W + W^T)/2 (the "
+               "public scripts)",
+               one_of({"heat", "binary"}))
+          .add("sigma_scale", &ImhParams::sigma_scale, "heat kernel sigma, times the mean kNN distance", above(0))
+          .add("max_train", &ImhParams::max_train,
+               "at most this many training items feed the n x n graphs and eigenproblem (seeded subset)", at_least(2))
+          // no pair at all leaves the two modalities unlinked
+          .add("paired_share", &ImhParams::paired_share,
+               "share of those items linked as inter-media pairs; the rest are unpaired (1: all)", above(0) | at_most(1))
+          .add("threshold", &ImhParams::threshold,
+               "zero: sign of the linear function of centred features; median: each bit's training median",
+               one_of({"zero", "median"}));
+  return set;
 }
 
 // L = D − S of the kNN graph of the rows of x [n, d].
@@ -85,7 +86,7 @@ double trace_form(const torch::Tensor& y, const torch::Tensor& m) { return y.t()
 class Imh final : public Method {
  public:
   void fit(const data::Dataset& d, const std::vector<int64_t>& train, RunContext& ctx) override {
-    p_ = read_params(ctx.params);
+    p_ = imh_params().read(ctx.params);
     auto gen = make_generator(ctx.seed);
     std::vector<int64_t> items = train;
     if (static_cast<int64_t>(items.size()) > p_.max_train) {
@@ -178,7 +179,6 @@ class Imh final : public Method {
 }  // namespace
 
 MethodInfo imh_method_info() {
-  const ImhParams d;
   MethodInfo m;
   m.name = "imh";
   m.display = "IMH";
@@ -188,25 +188,7 @@ MethodInfo imh_method_info() {
   m.citation = "Song, Yang, Yang, Huang & Shen, Inter-Media Hashing for Large-Scale Retrieval from Heterogeneous "
                "Data Sources, SIGMOD 2013";
   m.folder = "baselines/imh";
-  m.params = {
-      {"lambda", ParamType::kReal, d.lambda, "weight of the intra-media (kNN graph Laplacian) terms", {}},
-      {"beta", ParamType::kReal, d.beta, "ridge of the linear hash functions fitted to the relaxed codes", {}},
-      {"inter_weight", ParamType::kReal, d.inter_weight,
-       "u: weight of the inter-media term, squared differences of paired items' relaxed codes", {}},
-      {"knn", ParamType::kInt, d.knn, "neighbours per item in each modality's graph", {}},
-      {"graph_weights", ParamType::kString, d.graph_weights,
-       "heat: exp(-d^2/sigma^2) on kNN edges, either direction (the paper); binary: 1, then (W + W^T)/2 (the "
-       "public scripts)",
-       {"heat", "binary"}},
-      {"sigma_scale", ParamType::kReal, d.sigma_scale, "heat kernel sigma, times the mean kNN distance", {}},
-      {"max_train", ParamType::kInt, d.max_train,
-       "at most this many training items feed the n x n graphs and eigenproblem (seeded subset)", {}},
-      {"paired_share", ParamType::kReal, d.paired_share,
-       "share of those items linked as inter-media pairs; the rest are unpaired (1: all)", {}},
-      {"threshold", ParamType::kString, d.threshold,
-       "zero: sign of the linear function of centred features; median: each bit's training median",
-       {"zero", "median"}},
-  };
+  m.params = imh_params().table();
   m.create = [] { return std::make_unique<Imh>(); };
   return m;
 }

@@ -18,26 +18,27 @@
 
 #include "common/error.h"
 #include "data/dataset.h"
+#include "param_set.h"
 #include "tensor/tensor_data.h"
 
 namespace cmh::baselines {
 namespace {
 
-KshCvParams read_params(const Params& p) {
-  KshCvParams c;
-  c.anchors = p.integer("anchors");
-  c.kernel_scale = p.real("kernel_scale");
-  c.max_train = p.integer("max_train");
-  c.reg = p.real("reg");
-  c.refine_iterations = p.integer("refine_iterations");
-  auto bad = [](const std::string& what) { throw InputError("ksh-cv: " + what); };
-  if (c.anchors < 1) bad("anchors must be >= 1, got " + std::to_string(c.anchors));
-  if (!(c.kernel_scale > 0.0) || !std::isfinite(c.kernel_scale))
-    bad("kernel_scale must be > 0, got " + std::to_string(c.kernel_scale));
-  if (c.max_train < 2) bad("max_train must be >= 2, got " + std::to_string(c.max_train));
-  if (!(c.reg > 0.0) || !std::isfinite(c.reg)) bad("reg must be > 0, got " + std::to_string(c.reg));
-  if (c.refine_iterations < 0) bad("refine_iterations must be >= 0, got " + std::to_string(c.refine_iterations));
-  return c;
+const ParamSet<KshCvParams>& kshcv_params() {
+  static const ParamSet<KshCvParams> set =
+      ParamSet<KshCvParams>()
+          .add("anchors", &KshCvParams::anchors, "RBF kernel bases per view (random training items)", at_least(1))
+          .add("kernel_scale", &KshCvParams::kernel_scale,
+               "RBF kernel exp(-d^2 / (kernel_scale * s)), s = mean squared distance from training items to anchors",
+               above(0))
+          .add("max_train", &KshCvParams::max_train,
+               "the cross-view training pairs come from at most this many training items (seeded sample)", at_least(2))
+          // the whitening needs a positive ridge: KᵀK of RBF features is often singular
+          .add("reg", &KshCvParams::reg, "ridge of the spectral start's whitening, relative to the mean variance",
+               above(0))
+          .add("refine_iterations", &KshCvParams::refine_iterations,
+               "L-BFGS iterations of each bit's smooth refinement (0: spectral start only)", at_least(0));
+  return set;
 }
 
 // ±1 with 0 → +1, the convention of pack_signs.
@@ -79,7 +80,7 @@ KernelMap make_kernel_map(const torch::Tensor& x, const torch::Tensor& anchors, 
 class KshCv final : public Method {
  public:
   void fit(const data::Dataset& d, const std::vector<int64_t>& train, RunContext& ctx) override {
-    p_ = read_params(ctx.params);
+    p_ = kshcv_params().read(ctx.params);
     const int64_t k = ctx.bits;
     auto gen = make_generator(ctx.seed);
     auto x1 = feature_rows(d.image, train, "ksh-cv", torch::kFloat64);  // [n, d1]
@@ -210,7 +211,6 @@ class KshCv final : public Method {
 }  // namespace
 
 MethodInfo kshcv_method_info() {
-  const KshCvParams d;
   MethodInfo m;
   m.name = "ksh-cv";
   m.display = "KSH-CV";
@@ -219,16 +219,7 @@ MethodInfo kshcv_method_info() {
   m.citation =
       "Zhou, Ding, Guo, Liu & Dong, Kernel-based Supervised Hashing for Cross-View Similarity Search, ICME 2014";
   m.folder = "baselines/kshcv";
-  m.params = {
-      {"anchors", ParamType::kInt, d.anchors, "RBF kernel bases per view (random training items)", {}},
-      {"kernel_scale", ParamType::kReal, d.kernel_scale,
-       "RBF kernel exp(-d^2 / (kernel_scale * s)), s = mean squared distance from training items to anchors", {}},
-      {"max_train", ParamType::kInt, d.max_train,
-       "the cross-view training pairs come from at most this many training items (seeded sample)", {}},
-      {"reg", ParamType::kReal, d.reg, "ridge of the spectral start's whitening, relative to the mean variance", {}},
-      {"refine_iterations", ParamType::kInt, d.refine_iterations,
-       "L-BFGS iterations of each bit's smooth refinement (0: spectral start only)", {}},
-  };
+  m.params = kshcv_params().table();
   m.create = [] { return std::make_unique<KshCv>(); };
   return m;
 }

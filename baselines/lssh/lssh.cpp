@@ -21,6 +21,7 @@
 #include "common/error.h"
 #include "data/dataset.h"
 #include "lssh_solvers.h"
+#include "param_set.h"
 #include "tensor/tensor_data.h"
 
 namespace cmh::baselines {
@@ -105,33 +106,32 @@ torch::Tensor unit_ball_least_squares(const torch::Tensor& x, const torch::Tenso
 
 namespace {
 
-LsshParams read_params(const Params& p) {
-  LsshParams c;
-  c.rho = p.real("rho");
-  c.penalty = p.string("penalty");
-  c.mu = p.real("mu");
-  c.gamma = p.real("gamma");
-  c.atoms = p.integer("atoms");
-  c.max_iter = p.integer("max_iter");
-  c.lasso_iterations = p.integer("lasso_iterations");
-  c.dictionary_sweeps = p.integer("dictionary_sweeps");
-  c.image_pca = p.string("image_pca");
-  c.max_train = p.integer("max_train");
-  c.threshold = p.string("threshold");
-  c.database_codes = p.string("database_codes");
-  auto bad = [](const std::string& what) { throw InputError("lssh: " + what); };
-  if (!(c.rho > 0.0) || !std::isfinite(c.rho)) bad("rho must be > 0, got " + std::to_string(c.rho));
-  if (c.penalty == "relative" && !(c.rho < 1.0))
-    bad("rho must be < 1 with penalty = \"relative\" (a share of each item's largest useful penalty), got " +
-        std::to_string(c.rho));
-  if (!(c.mu > 0.0) || !std::isfinite(c.mu)) bad("mu must be > 0, got " + std::to_string(c.mu));
-  if (!(c.gamma > 0.0) || !std::isfinite(c.gamma)) bad("gamma must be > 0, got " + std::to_string(c.gamma));
-  if (c.atoms < 1) bad("atoms must be >= 1, got " + std::to_string(c.atoms));
-  if (c.max_iter < 1) bad("max_iter must be >= 1, got " + std::to_string(c.max_iter));
-  if (c.lasso_iterations < 1) bad("lasso_iterations must be >= 1, got " + std::to_string(c.lasso_iterations));
-  if (c.dictionary_sweeps < 1) bad("dictionary_sweeps must be >= 1, got " + std::to_string(c.dictionary_sweeps));
-  if (c.max_train < 2) bad("max_train must be >= 2, got " + std::to_string(c.max_train));
-  return c;
+const ParamSet<LsshParams>& lssh_params() {
+  static const ParamSet<LsshParams> set =
+      ParamSet<LsshParams>()
+          // rho < 1 with penalty = "relative" is checked when the method starts (it depends on both)
+          .add("rho", &LsshParams::rho, "weight of the l1 penalty on the image sparse codes (see penalty)", above(0))
+          .add("penalty", &LsshParams::penalty,
+               "relative: item i's l1 weight is rho times the largest abs of D'z_i (the authors' code); absolute: rho (the paper's formula)",
+               one_of({"relative", "absolute"}))
+          .add("mu", &LsshParams::mu, "weight of the text factorisation, squared norm of T - Y U'", above(0))
+          .add("gamma", &LsshParams::gamma, "weight of the link, squared norm of Y - S R'", above(0))
+          .add("atoms", &LsshParams::atoms, "dictionary atoms (length of the image sparse codes)", at_least(1))
+          .add("max_iter", &LsshParams::max_iter, "alternating rounds", at_least(1))
+          .add("lasso_iterations", &LsshParams::lasso_iterations, "FISTA steps per sparse-coding call", at_least(1))
+          .add("dictionary_sweeps", &LsshParams::dictionary_sweeps,
+               "block-coordinate sweeps per unit-column least-squares update (B, R, U)", at_least(1))
+          .add("image_pca", &LsshParams::image_pca,
+               "bits: images on their top-k principal directions first (the authors' code); none: all dimensions",
+               one_of({"bits", "none"}))
+          .add("max_train", &LsshParams::max_train, "at most this many training items (seeded sample)", at_least(2))
+          .add("threshold", &LsshParams::threshold,
+               "zero: signs of the latents (the authors' code); mean: after subtracting the training latents' mean",
+               one_of({"zero", "mean"}))
+          .add("database_codes", &LsshParams::database_codes,
+               "unified: the retrieval set is coded from both modalities (the authors' protocol); hash_function: from one",
+               one_of({"unified", "hash_function"}));
+  return set;
 }
 
 double sq(const torch::Tensor& t) { return t.pow(2).sum().item<double>(); }
@@ -151,8 +151,12 @@ torch::Tensor random_unit_columns(int64_t rows, int64_t cols, torch::Generator& 
 class Lssh final : public Method {
  public:
   void fit(const data::Dataset& d, const std::vector<int64_t>& train, RunContext& ctx) override {
-    p_ = read_params(ctx.params);
+    p_ = lssh_params().read(ctx.params);
     const bool relative = p_.penalty == "relative";
+    if (relative && !(p_.rho < 1.0))  // a share of each item's largest useful penalty: 1 zeroes every code
+      throw InputError("method 'lssh' parameter 'rho' = " + std::to_string(p_.rho) +
+                       " must be < 1 with penalty = \"relative\" (a share of each item's largest useful penalty); "
+                       "lower rho or set penalty = \"absolute\"");
     const int64_t k = ctx.bits;
     auto gen = make_generator(ctx.seed);
     auto x1 = feature_rows(d.image, train, "lssh", torch::kFloat64);  // [n, d1]
@@ -262,7 +266,6 @@ class Lssh final : public Method {
 }  // namespace
 
 MethodInfo lssh_method_info() {
-  const LsshParams d;
   MethodInfo m;
   m.name = "lssh";
   m.display = "LSSH";
@@ -270,29 +273,7 @@ MethodInfo lssh_method_info() {
   m.summary = "sparse coding of images, matrix factorisation of texts, a linear map between their latents, sign";
   m.citation = "Zhou, Ding & Guo, Latent Semantic Sparse Hashing for Cross-Modal Similarity Search, SIGIR 2014";
   m.folder = "baselines/lssh";
-  m.params = {
-      {"rho", ParamType::kReal, d.rho, "weight of the l1 penalty on the image sparse codes (see penalty)", {}},
-      {"penalty", ParamType::kString, d.penalty,
-       "relative: item i's l1 weight is rho times the largest abs of D'z_i (the authors' code); absolute: rho (the paper's formula)",
-       {"relative", "absolute"}},
-      {"mu", ParamType::kReal, d.mu, "weight of the text factorisation, squared norm of T - Y U'", {}},
-      {"gamma", ParamType::kReal, d.gamma, "weight of the link, squared norm of Y - S R'", {}},
-      {"atoms", ParamType::kInt, d.atoms, "dictionary atoms (length of the image sparse codes)", {}},
-      {"max_iter", ParamType::kInt, d.max_iter, "alternating rounds", {}},
-      {"lasso_iterations", ParamType::kInt, d.lasso_iterations, "FISTA steps per sparse-coding call", {}},
-      {"dictionary_sweeps", ParamType::kInt, d.dictionary_sweeps,
-       "block-coordinate sweeps per unit-column least-squares update (B, R, U)", {}},
-      {"image_pca", ParamType::kString, d.image_pca,
-       "bits: images on their top-k principal directions first (the authors' code); none: all dimensions",
-       {"bits", "none"}},
-      {"max_train", ParamType::kInt, d.max_train, "at most this many training items (seeded sample)", {}},
-      {"threshold", ParamType::kString, d.threshold,
-       "zero: signs of the latents (the authors' code); mean: after subtracting the training latents' mean",
-       {"zero", "mean"}},
-      {"database_codes", ParamType::kString, d.database_codes,
-       "unified: the retrieval set is coded from both modalities (the authors' protocol); hash_function: from one",
-       {"unified", "hash_function"}},
-  };
+  m.params = lssh_params().table();
   m.create = [] { return std::make_unique<Lssh>(); };
   return m;
 }

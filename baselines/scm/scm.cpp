@@ -12,18 +12,21 @@
 
 #include "common/error.h"
 #include "data/dataset.h"
+#include "param_set.h"
 #include "tensor/tensor_data.h"
 
 namespace cmh::baselines {
 namespace {
 
-ScmParams read_params(const Params& p, const std::string& who) {
-  ScmParams s;
-  s.reg = p.real("reg");
-  s.beyond_rank = p.string("beyond_rank");
-  if (!std::isfinite(s.reg) || s.reg < 0.0)
-    throw InputError(who + ": reg must be a finite number >= 0, got " + std::to_string(s.reg));
-  return s;
+const ParamSet<ScmParams>& scm_params() {
+  static const ParamSet<ScmParams> set =
+      ParamSet<ScmParams>()
+          // a negative ridge can make XᵀX indefinite, and its inverse square root NaN
+          .add("reg", &ScmParams::reg, "ridge added to XᵀX and YᵀY (absolute; the authors' code: 1e-6)", at_least(0))
+          .add("beyond_rank", &ScmParams::beyond_rank,
+               "bits beyond the directions the correlation has: random projections (named in the run's notes) or refuse",
+               one_of({"random", "refuse"}));
+  return set;
 }
 
 // C^{-1/2} of a symmetric positive (semi-)definite matrix, by eigendecomposition.
@@ -54,7 +57,7 @@ class Scm final : public Method {
   explicit Scm(bool sequential) : sequential_(sequential), who_(sequential ? "scm-seq" : "scm-orth") {}
 
   void fit(const data::Dataset& d, const std::vector<int64_t>& train, RunContext& ctx) override {
-    const ScmParams p = read_params(ctx.params, who_);
+    const ScmParams p = scm_params().read(ctx.params);
     auto x = feature_rows(d.image, train, who_, torch::kFloat64);  // [n, dx]
     auto y = feature_rows(d.text, train, who_, torch::kFloat64);   // [n, dy]
     mean_x_ = x.mean(0, true);
@@ -167,7 +170,6 @@ class Scm final : public Method {
 };
 
 MethodInfo scm_info(bool sequential) {
-  const ScmParams d;
   MethodInfo m;
   m.name = sequential ? "scm-seq" : "scm-orth";
   m.display = sequential ? "SCM-seq" : "SCM-orth";
@@ -177,12 +179,7 @@ MethodInfo scm_info(bool sequential) {
   m.citation =
       "Zhang & Li, Large-Scale Supervised Multimodal Hashing with Semantic Correlation Maximization, AAAI 2014";
   m.folder = "baselines/scm";
-  m.params = {
-      {"reg", ParamType::kReal, d.reg, "ridge added to XᵀX and YᵀY (absolute; the authors' code: 1e-6)", {}},
-      {"beyond_rank", ParamType::kString, d.beyond_rank,
-       "bits beyond the directions the correlation has: random projections (named in the run's notes) or refuse",
-       {"random", "refuse"}},
-  };
+  m.params = scm_params().table();
   m.create = [sequential] { return std::make_unique<Scm>(sequential); };
   return m;
 }

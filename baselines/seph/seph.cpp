@@ -19,6 +19,7 @@
 
 #include "common/error.h"
 #include "data/dataset.h"
+#include "param_set.h"
 #include "tensor/tensor_data.h"
 
 namespace cmh::baselines {
@@ -26,33 +27,28 @@ namespace {
 
 enum class Anchors { kRandom, kKmeans };
 
-SephParams read_params(const Params& p, const std::string& who) {
-  SephParams s;
-  s.alpha = p.real("alpha");
-  s.kl_iterations = p.integer("kl_iterations");
-  s.learning_rate = p.real("learning_rate");
-  s.momentum = p.real("momentum");
-  s.max_train = p.integer("max_train");
-  s.anchors = p.integer("anchors");
-  s.kmeans_iterations = p.integer("kmeans_iterations");
-  s.kernel_scale = p.real("kernel_scale");
-  s.klr_reg = p.real("klr_reg");
-  s.klr_iterations = p.integer("klr_iterations");
-  s.database_codes = p.string("database_codes");
-  auto bad = [&](const std::string& what) { throw InputError(who + ": " + what); };
-  if (!(s.alpha >= 0.0) || !std::isfinite(s.alpha)) bad("alpha must be >= 0, got " + std::to_string(s.alpha));
-  if (s.kl_iterations < 1) bad("kl_iterations must be >= 1, got " + std::to_string(s.kl_iterations));
-  if (!(s.learning_rate > 0.0) || !std::isfinite(s.learning_rate))
-    bad("learning_rate must be > 0, got " + std::to_string(s.learning_rate));
-  if (!(s.momentum >= 0.0 && s.momentum < 1.0)) bad("momentum must lie in [0, 1), got " + std::to_string(s.momentum));
-  if (s.max_train < 2) bad("max_train must be >= 2, got " + std::to_string(s.max_train));
-  if (s.anchors < 1) bad("anchors must be >= 1, got " + std::to_string(s.anchors));
-  if (s.kmeans_iterations < 1) bad("kmeans_iterations must be >= 1, got " + std::to_string(s.kmeans_iterations));
-  if (!(s.kernel_scale > 0.0) || !std::isfinite(s.kernel_scale))
-    bad("kernel_scale must be > 0, got " + std::to_string(s.kernel_scale));
-  if (!(s.klr_reg > 0.0) || !std::isfinite(s.klr_reg)) bad("klr_reg must be > 0, got " + std::to_string(s.klr_reg));
-  if (s.klr_iterations < 1) bad("klr_iterations must be >= 1, got " + std::to_string(s.klr_iterations));
-  return s;
+const ParamSet<SephParams>& seph_params() {
+  static const ParamSet<SephParams> set =
+      ParamSet<SephParams>()
+          .add("alpha", &SephParams::alpha, "quantisation weight: KL + alpha/(n k) * sum of (abs(H) - 1)^2", at_least(0))
+          .add("kl_iterations", &SephParams::kl_iterations, "gradient steps on the training codes", at_least(1))
+          .add("learning_rate", &SephParams::learning_rate, "their step size (times delta-bar-delta gains)", above(0))
+          // momentum 1 never forgets a step: the descent does not settle
+          .add("momentum", &SephParams::momentum, "their momentum", at_least(0) | below(1))
+          .add("max_train", &SephParams::max_train, "at most this many training items (seeded sample) learn the codes",
+               at_least(2))
+          .add("anchors", &SephParams::anchors, "RBF kernel bases per modality", at_least(1))
+          .add("kmeans_iterations", &SephParams::kmeans_iterations,
+               "Lloyd iterations for the k-means anchors (seph-km)", at_least(1))
+          .add("kernel_scale", &SephParams::kernel_scale,
+               "RBF kernel exp(-d^2 / (kernel_scale * s)), s = mean squared distance between training items", above(0))
+          // the penalty keeps each regression's minimum finite on separable bits
+          .add("klr_reg", &SephParams::klr_reg, "C of the kernel logistic regression penalty C w'K w", above(0))
+          .add("klr_iterations", &SephParams::klr_iterations, "L-BFGS iterations per regression", at_least(1))
+          .add("database_codes", &SephParams::database_codes,
+               "unified: the retrieval set fuses both modalities (the paper's protocol); hash_function: one modality",
+               one_of({"unified", "hash_function"}));
+  return set;
 }
 
 // Squared Euclidean distances [a, b] between the rows of x [a, d] and z [b, d].
@@ -193,7 +189,7 @@ class Seph final : public Method {
   explicit Seph(Anchors kind) : kind_(kind), who_(kind == Anchors::kRandom ? "seph-rnd" : "seph-km") {}
 
   void fit(const data::Dataset& d, const std::vector<int64_t>& train, RunContext& ctx) override {
-    p_ = read_params(ctx.params, who_);
+    p_ = seph_params().read(ctx.params);
     const int64_t k = ctx.bits;
     auto gen = make_generator(ctx.seed);
     auto x1 = feature_rows(d.image, train, who_, torch::kFloat64);  // [n, d1]
@@ -292,7 +288,6 @@ class Seph final : public Method {
 };
 
 MethodInfo seph_info(Anchors kind) {
-  const SephParams d;
   MethodInfo m;
   const bool rnd = kind == Anchors::kRandom;
   m.name = rnd ? "seph-rnd" : "seph-km";
@@ -302,24 +297,7 @@ MethodInfo seph_info(Anchors kind) {
               (rnd ? "random training items" : "k-means centres");
   m.citation = "Lin, Ding, Hu & Wang, Semantics-Preserving Hashing for Cross-View Retrieval, CVPR 2015";
   m.folder = "baselines/seph";
-  m.params = {
-      {"alpha", ParamType::kReal, d.alpha, "quantisation weight: KL + alpha/(n k) * sum of (abs(H) - 1)^2", {}},
-      {"kl_iterations", ParamType::kInt, d.kl_iterations, "gradient steps on the training codes", {}},
-      {"learning_rate", ParamType::kReal, d.learning_rate, "their step size (times delta-bar-delta gains)", {}},
-      {"momentum", ParamType::kReal, d.momentum, "their momentum", {}},
-      {"max_train", ParamType::kInt, d.max_train,
-       "at most this many training items (seeded sample) learn the codes", {}},
-      {"anchors", ParamType::kInt, d.anchors, "RBF kernel bases per modality", {}},
-      {"kmeans_iterations", ParamType::kInt, d.kmeans_iterations,
-       "Lloyd iterations for the k-means anchors (seph-km)", {}},
-      {"kernel_scale", ParamType::kReal, d.kernel_scale,
-       "RBF kernel exp(-d^2 / (kernel_scale * s)), s = mean squared distance between training items", {}},
-      {"klr_reg", ParamType::kReal, d.klr_reg, "C of the kernel logistic regression penalty C w'K w", {}},
-      {"klr_iterations", ParamType::kInt, d.klr_iterations, "L-BFGS iterations per regression", {}},
-      {"database_codes", ParamType::kString, d.database_codes,
-       "unified: the retrieval set fuses both modalities (the paper's protocol); hash_function: one modality",
-       {"unified", "hash_function"}},
-  };
+  m.params = seph_params().table();
   m.create = [kind] { return std::make_unique<Seph>(kind); };
   return m;
 }

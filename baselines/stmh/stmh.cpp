@@ -17,26 +17,25 @@
 
 #include "common/error.h"
 #include "data/dataset.h"
+#include "param_set.h"
 #include "tensor/tensor_data.h"
 
 namespace cmh::baselines {
 namespace {
 
-StmhParams read_params(const Params& p) {
-  StmhParams s;
-  s.image_weight = p.real("image_weight");
-  s.lambda = p.real("lambda");
-  s.gamma = p.real("gamma");
-  s.max_iter = p.integer("max_iter");
-  s.tol = p.real("tol");
-  auto bad = [](const std::string& what) { throw InputError("stmh: " + what); };
-  if (!(s.image_weight > 0.0 && s.image_weight < 1.0))
-    bad("image_weight must lie in (0, 1), got " + std::to_string(s.image_weight));
-  if (!(s.lambda > 0.0) || !std::isfinite(s.lambda)) bad("lambda must be > 0, got " + std::to_string(s.lambda));
-  if (!(s.gamma > 0.0) || !std::isfinite(s.gamma)) bad("gamma must be > 0, got " + std::to_string(s.gamma));
-  if (s.max_iter < 1) bad("max_iter must be >= 1, got " + std::to_string(s.max_iter));
-  if (!(s.tol >= 0.0)) bad("tol must be >= 0, got " + std::to_string(s.tol));
-  return s;
+const ParamSet<StmhParams>& stmh_params() {
+  static const ParamSet<StmhParams> set =
+      ParamSet<StmhParams>()
+          // 0 or 1 drops one modality from the factorisation
+          .add("image_weight", &StmhParams::image_weight, "r1: weight of the image factorisation; text gets 1 - r1",
+               above(0) | below(1))
+          .add("lambda", &StmhParams::lambda, "weight of the correlation term, squared norm of G_text - G_image R",
+               above(0))
+          // the regularisers keep the alternating least squares invertible
+          .add("gamma", &StmhParams::gamma, "weight of the Frobenius regularisers", above(0))
+          .add("max_iter", &StmhParams::max_iter, "at most this many alternating rounds", at_least(1))
+          .add("tol", &StmhParams::tol, "stop when the objective changes by less than this (absolute)", at_least(0));
+  return set;
 }
 
 double sq(const torch::Tensor& t) { return t.pow(2).sum().item<double>(); }
@@ -55,7 +54,7 @@ torch::Tensor top_ones(const torch::Tensor& score, int64_t count) {
 class Stmh final : public Method {
  public:
   void fit(const data::Dataset& d, const std::vector<int64_t>& train, RunContext& ctx) override {
-    p_ = read_params(ctx.params);
+    p_ = stmh_params().read(ctx.params);
     auto x1 = feature_rows(d.image, train, "stmh", torch::kFloat64);
     auto x2 = feature_rows(d.text, train, "stmh", torch::kFloat64);
     mean_1_ = x1.mean(0, true);
@@ -125,7 +124,6 @@ class Stmh final : public Method {
 }  // namespace
 
 MethodInfo stmh_method_info() {
-  const StmhParams d;
   MethodInfo m;
   m.name = "stmh";
   m.display = "STMH";
@@ -133,13 +131,7 @@ MethodInfo stmh_method_info() {
   m.summary = "text topics by multi-assignment clustering, image concepts by l2,1 factorisation, linked by R";
   m.citation = "Wang, Gao, Wang & He, Semantic Topic Multimodal Hashing for Cross-Media Retrieval, IJCAI 2015";
   m.folder = "baselines/stmh";
-  m.params = {
-      {"image_weight", ParamType::kReal, d.image_weight, "r1: weight of the image factorisation; text gets 1 - r1", {}},
-      {"lambda", ParamType::kReal, d.lambda, "weight of the correlation term, squared norm of G_text - G_image R", {}},
-      {"gamma", ParamType::kReal, d.gamma, "weight of the Frobenius regularisers", {}},
-      {"max_iter", ParamType::kInt, d.max_iter, "at most this many alternating rounds", {}},
-      {"tol", ParamType::kReal, d.tol, "stop when the objective changes by less than this (absolute)", {}},
-  };
+  m.params = stmh_params().table();
   m.create = [] { return std::make_unique<Stmh>(); };
   return m;
 }

@@ -7,13 +7,13 @@
 #include "baselines/cmfh/cmfh.h"
 #include "baselines/cmssh/cmssh.h"
 #include "baselines/cvh/cvh.h"
-#include "baselines/dcmh/dcmh.h"
 #include "baselines/imh/imh.h"
 #include "baselines/kshcv/kshcv.h"
 #include "baselines/lssh/lssh.h"
 #include "baselines/scm/scm.h"
 #include "baselines/seph/seph.h"
 #include "baselines/stmh/stmh.h"
+#include "methods/dcmh/dcmh.h"
 #include "methods/external/external.h"
 #include "methods/mlsph/mlsph.h"
 #include "methods/scahn/scahn.h"
@@ -34,7 +34,7 @@ Registry builtin_methods() {
   r.add(baselines::kshcv_method_info());
   r.add(baselines::seph_rnd_method_info());
   r.add(baselines::seph_km_method_info());
-  r.add(baselines::dcmh_method_info());
+  r.add(methods::dcmh_method_info());
   r.add(methods::mlsph_method_info());
   r.add(methods::scahn_method_info());
   r.add(external::external_method_info());

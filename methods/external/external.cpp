@@ -21,6 +21,7 @@
 #include "methods/external/request.h"
 #include "io/codes_file.h"
 #include "io/mat_file.h"
+#include "param_set.h"
 
 namespace cmh::external {
 namespace {
@@ -44,21 +45,53 @@ std::string argv_text(const std::vector<std::string>& argv) {
   return out + "]";
 }
 
-void check_params(const Params& p) {
-  const auto& command = p.strings("command");
+struct ExternalParams {
+  std::vector<std::string> command, files, pass_env;
+  JsonText hyper{"{}"};
+  std::string timeout;  ///< "" = none
+  std::string pixels = "as_declared";
+};
+
+const ParamSet<ExternalParams>& external_params() {
+  static const ParamSet<ExternalParams> set =
+      ParamSet<ExternalParams>()
+          .add("command", &ExternalParams::command,
+               "the program and its arguments, started from this list (never a shell) in the experiment file's folder")
+          .add("files", &ExternalParams::files,
+               "files and folders (relative to the experiment file) whose contents are part of the cell key: editing "
+               "re-runs")
+          .add("hyper", &ExternalParams::hyper, "a table passed through in the request; part of the cell key")
+          // a limit cannot change the codes a finished program writes
+          .add("timeout", &ExternalParams::timeout,
+               "wall-clock limit, e.g. \"90s\", \"30m\", \"6h\", \"2d\" (\"\": none); not part of the cell key",
+               outside_key())
+          .add("pass_env", &ExternalParams::pass_env,
+               "environment variables passed besides PATH HOME LANG LC_ALL TMPDIR CUDA_VISIBLE_DEVICES "
+               "ATEN_CPU_CAPABILITY OPENBLAS_CORETYPE")
+          .add("pixels", &ExternalParams::pixels,
+               "pixels in a declared file: named where they lie, or copied into the hand-over .mat",
+               one_of({"as_declared", "materialise"}));
+  return set;
+}
+
+// The parameters, checked beyond their table (a command, a timeout that parses, variable names).
+ExternalParams checked_params(const Params& params) {
+  ExternalParams p = external_params().read(params);
+  const auto& command = p.command;
   if (command.empty() || command.front().empty())
     throw InputError("external: 'command' is empty; give the program and its arguments as a list, e.g. "
                      "command = [\"python3\", \"my_method.py\"] (it is started from this list, never through a shell)");
-  parse_timeout(p.string("timeout"));
+  parse_timeout(p.timeout);
   static const std::regex name(R"([A-Za-z_][A-Za-z0-9_]*)");
-  for (const auto& v : p.strings("pass_env"))
+  for (const auto& v : p.pass_env)
     if (!std::regex_match(v, name))
       throw InputError("external: pass_env entry '" + v + "' is not an environment variable name (letters, digits, _)");
+  return p;
 }
 
-std::vector<std::string> program_environment(const Params& p, const std::string& request, int threads) {
+std::vector<std::string> program_environment(const ExternalParams& p, const std::string& request, int threads) {
   std::vector<std::string> names(std::begin(kKeptVariables), std::end(kKeptVariables));
-  for (const auto& v : p.strings("pass_env")) names.push_back(v);
+  for (const auto& v : p.pass_env) names.push_back(v);
   std::vector<std::string> env;
   for (const auto& n : names)
     if (const char* v = std::getenv(n.c_str()); v && std::find(env.begin(), env.end(), n + "=" + v) == env.end())
@@ -153,9 +186,8 @@ class External final : public Method {
   }
 
   std::optional<SplitCodes> fit_and_encode(const data::Dataset& d, const data::Split& split, RunContext& ctx) override {
-    const Params& p = ctx.params;
-    check_params(p);
-    const auto& argv = p.strings("command");
+    const ExternalParams p = checked_params(ctx.params);
+    const auto& argv = p.command;
     const std::string dir = fs::absolute(ctx.experiment_dir.empty() ? "." : ctx.experiment_dir).lexically_normal().string();
     const std::string work = fs::absolute(ctx.checkpoint_dir).string();
     const std::string request = work + "/request.json", codes_file = work + "/codes.mat";
@@ -166,10 +198,10 @@ class External final : public Method {
 
     // The program's files must still be what the cell key was computed from.
     std::string files_sha;
-    if (!p.strings("files").empty()) {
-      files_sha = hash_files(p.strings("files"), dir);
+    if (!p.files.empty()) {
+      files_sha = hash_files(p.files, dir);
       if (ctx.inputs_key_json != files_key_json(files_sha))
-        throw InputError("external: the program's files (" + argv_text(p.strings("files")) +
+        throw InputError("external: the program's files (" + argv_text(p.files) +
                          ") changed after the experiment was read, so this cell's key no longer describes them; "
                          "run again to give the cell its new key");
     }
@@ -182,7 +214,7 @@ class External final : public Method {
         .key("dataset").value(d.name).end_object();
     j.key("bits").value(ctx.bits).key("seed").value(static_cast<long long>(ctx.seed));
     j.key("threads").value(ctx.threads).key("device").value(ctx.device);
-    j.key("hyper").raw(p.table_json("hyper"));
+    j.key("hyper").raw(p.hyper.json);
     j.key("codes_file").value(codes_file);
     j.key("progress_fd").value(kProgressFd);
     j.key("items").begin_object().key("index_base").value(0);
@@ -190,7 +222,7 @@ class External final : public Method {
     write_index_list(j, "query", split.query);
     write_index_list(j, "database", split.database);
     j.end_object();
-    j.key("data").raw(hand_over_data(d, ctx.scratch_dir + "/external-data", p.string("pixels") == "materialise"));
+    j.key("data").raw(hand_over_data(d, ctx.scratch_dir + "/external-data", p.pixels == "materialise"));
     j.end_object();
     {
       std::ofstream out(request, std::ios::binary | std::ios::trunc);
@@ -210,7 +242,7 @@ class External final : public Method {
     spec.env = program_environment(p, request, ctx.threads);
     spec.log_path = log_path;
     spec.progress_fd = kProgressFd;
-    spec.timeout_seconds = parse_timeout(p.string("timeout"));
+    spec.timeout_seconds = parse_timeout(p.timeout);
     ProgressReader progress(ctx);
     const ProcessOutcome outcome =
         run_process(spec, [&](const std::string& line) { progress.line(line); }, ctx.stop_requested);
@@ -221,7 +253,7 @@ class External final : public Method {
         if (outcome.exit_code != 0) fail(who + " " + outcome.describe(), log_path);
         break;
       case ProcessOutcome::End::kTimedOut:
-        fail(who + " ran past its timeout (timeout = \"" + p.string("timeout") +
+        fail(who + " ran past its timeout (timeout = \"" + p.timeout +
                  "\") and was stopped with its whole process group", log_path);
       case ProcessOutcome::End::kStopped:
         fail(who + " was stopped because cmhbench was asked to stop (SIGINT/SIGTERM); an external cell does not "
@@ -322,33 +354,19 @@ MethodInfo external_method_info() {
   m.summary = "any program, in any language: one request file in, one codes file out, per cell";
   m.citation = "the program's own; provenance records its command, files' hash and version line";
   m.folder = "methods/external";
-  m.params = {
-      {"command", ParamType::kStringList, std::vector<std::string>{},
-       "the program and its arguments, started from this list (never a shell) in the experiment file's folder", {}},
-      {"files", ParamType::kStringList, std::vector<std::string>{},
-       "files and folders (relative to the experiment file) whose contents are part of the cell key: editing re-runs", {}},
-      {"hyper", ParamType::kTable, JsonText{"{}"}, "a table passed through in the request; part of the cell key", {}},
-      {"timeout", ParamType::kString, std::string(""),
-       "wall-clock limit, e.g. \"90s\", \"30m\", \"6h\", \"2d\" (\"\": none); not part of the cell key", {}},
-      {"pass_env", ParamType::kStringList, std::vector<std::string>{},
-       "environment variables passed besides PATH HOME LANG LC_ALL TMPDIR CUDA_VISIBLE_DEVICES ATEN_CPU_CAPABILITY OPENBLAS_CORETYPE", {}},
-      {"pixels", ParamType::kString, std::string("as_declared"),
-       "pixels in a declared file: named where they lie, or copied into the hand-over .mat", {"as_declared", "materialise"}},
-  };
-  for (auto& spec : m.params)
-    if (spec.name == "timeout") spec.in_key = false;
+  m.params = external_params().table();
   m.uses_device = true;  // the program decides; the request names the device
   m.create = [] { return std::make_unique<External>(); };
-  m.inputs = [](const Params& p, const std::string& experiment_dir) {
-    check_params(p);
-    const auto& argv = p.strings("command");
+  m.inputs = [](const Params& params, const std::string& experiment_dir) {
+    const ExternalParams p = checked_params(params);
+    const auto& argv = p.command;
     const std::string dir = fs::absolute(experiment_dir.empty() ? "." : experiment_dir).lexically_normal().string();
     const char* path = std::getenv("PATH");
     find_program(argv.front(), dir, path ? path : "");  // a missing program must not surface hours into a grid
     EntryInputs in;
-    if (!p.strings("files").empty()) in.key_json = files_key_json(hash_files(p.strings("files"), dir));
+    if (!p.files.empty()) in.key_json = files_key_json(hash_files(p.files, dir));
     in.commands.push_back(argv_text(argv) + " in " + dir +
-                          (p.strings("files").empty() ? " (no files hashed: editing the program re-runs nothing)" : ""));
+                          (p.files.empty() ? " (no files hashed: editing the program re-runs nothing)" : ""));
     return in;
   };
   return m;

@@ -3,77 +3,58 @@
 
 #include <torch/torch.h>
 
-#include "common/error.h"
-#include "common/paths.h"
 #include "data/dataset.h"
+#include "methods/common/deep_method.h"
+#include "methods/common/hashed_image_net.h"
 #include "methods/common/training.h"
 #include "methods/mlsph/mlsph_loss.h"
-#include "methods/nets/backbone_choice.h"
-#include "methods/nets/batches.h"
-#include "methods/nets/image_nets.h"
-#include "methods/nets/mlsph_text_net.h"
-#include "tensor/tensor_data.h"
+#include "methods/mlsph/mlsph_text_net.h"
+#include "param_set.h"
 
 namespace cmh::methods {
 namespace {
 
-MlsphParams read_params(const Params& p) {
-  MlsphParams m;
-  m.epochs = p.integer("epochs");
-  m.batch_size = p.integer("batch_size");
-  m.alpha = p.real("alpha");
-  m.beta = p.real("beta");
-  m.gamma = p.real("gamma");
-  m.loss_scale = p.real("loss_scale");
-  m.lr_start = p.real("lr_start");
-  m.lr_end = p.real("lr_end");
-  m.image_net = p.string("image_net");
-  m.image_size = p.integer("image_size");
-  m.pretrained = p.string("pretrained");
-  m.text_hidden = p.integer("text_hidden");
-  m.bn_at_encode = p.string("bn_at_encode");
-  m.selection = p.string("selection");
-  m.val_fraction = p.real("val_fraction");
-  if (m.epochs < 1 || m.batch_size < 2 || m.text_hidden < 1 || m.image_size < 0)
-    throw InputError("mlsph: epochs >= 1, batch_size >= 2, text_hidden >= 1 and image_size >= 0 are required");
-  return m;
+const ParamSet<MlsphParams>& mlsph_params() {
+  static const ParamSet<MlsphParams> set = [] {
+    ParamSet<MlsphParams> s;
+    s.add("epochs", &MlsphParams::epochs, "training epochs (paper: 100)", at_least(1))
+        // the similarity terms compare items within a batch: one item has nothing to compare
+        .add("batch_size", &MlsphParams::batch_size, "items per step", at_least(2))
+        // a negative weight rewards the term it should shrink
+        .add("alpha", &MlsphParams::alpha, "weight of S vs cos(f, G) (cross-modal)", at_least(0))
+        .add("beta", &MlsphParams::beta, "weight of S vs cos(f, F) (intra-modal)", at_least(0))
+        .add("gamma", &MlsphParams::gamma, "weight of the quantisation term", at_least(0))
+        .add("loss_scale", &MlsphParams::loss_scale, "factor on the whole loss (reference: 10)", above(0))
+        .add("lr_start", &MlsphParams::lr_start, "learning rate at epoch 0 (10^-1.5), linear schedule", above(0))
+        .add("lr_end", &MlsphParams::lr_end, "learning rate the linear schedule reaches after the last epoch",
+             at_least(0));
+    add_image_rows(s, {"resnet34", "resnet18", "small_cnn", "mlp"}, "resnet34");
+    s.add("text_hidden", &MlsphParams::text_hidden, "text net width (paper: 4096)", at_least(1));
+    return add_model_rows(s, true);
+  }();
+  return set;
 }
 
-class Mlsph final : public Method {
+class Mlsph final : public DeepMethod {
  public:
-  void fit(const data::Dataset& d, const std::vector<int64_t>& train, RunContext& ctx) override {
-    p_ = read_params(ctx.params);
-    const int64_t n = static_cast<int64_t>(train.size()), k = ctx.bits;
-    if (n < p_.batch_size)
-      throw InputError("mlsph: " + std::to_string(n) + " training items but batch_size " +
-                       std::to_string(p_.batch_size) + "; lower batch_size");
-    build_nets(d, k, ctx);
-    device_ = training::device_of(ctx);  // everything trains there; random draws stay on the CPU generator
-    image_net_->to(device_);
-    text_net_->to(device_);
-    torch::Generator gen = make_generator(ctx.seed);
-    labels_ = label_rows(d, train).to(device_);  // [n, L]
-    text_ = feature_rows(d.text, train, "mlsph").to(device_);  // [n, T]
-    training::MemoryBanks banks;
-    banks.init(n, k, gen);
-    banks.to(device_);
-    torch::optim::SGD img_opt(image_net_->parameters(), torch::optim::SGDOptions(p_.lr_start));
-    torch::optim::SGD txt_opt(text_net_->parameters(), torch::optim::SGDOptions(p_.lr_start));
+  Mlsph() : DeepMethod("mlsph", "resnet34") {}
 
-    training::TrainingParts parts{*image_net_, *text_net_, img_opt, txt_opt, banks, gen};
-    training::run_epochs("mlsph", p_.epochs, p_.selection, ctx, parts, [&](int64_t e) {
+  void fit(const data::Dataset& d, const std::vector<int64_t>& train, RunContext& ctx) override {
+    p_ = mlsph_params().read(ctx.params);
+    const int64_t n = static_cast<int64_t>(train.size()), k = ctx.bits;
+    require_batch(n, p_.batch_size);
+    image_net_ = HashedImageNet(image_backbone(d, p_, ctx), k, /*tanh_outputs=*/true);
+    text_net_ = MlsphTextNet(static_cast<int64_t>(d.text.dim), k, p_.text_hidden);
+    Training t(*this, d, train, ctx, p_.lr_start);
+    const MlsphWeights weights{p_.alpha, p_.beta, p_.gamma, p_.loss_scale};
+    training::run_epochs("mlsph", p_.epochs, p_.selection, ctx, t.parts, [&](int64_t e) {
       const double lr = training::linear_lr(e, p_.epochs, p_.lr_start, p_.lr_end);
-      training::set_lr(img_opt, lr);
-      training::set_lr(txt_opt, lr);
-      image_net_->train();
-      text_net_->train();
-      const auto [img_terms, txt_terms] = training::alternating_epoch<MlsphLossTerms>(
-          parts, n, p_.batch_size, [&](const torch::Tensor& pos) { return image_codes(d, train, pos); },
-          [&](const torch::Tensor& pos) { return text_net_->forward(text_.index({pos})); },
+      const auto [img_terms, txt_terms] = alternating_epoch<MlsphLossTerms>(
+          t, d, train, p_.batch_size, lr,
           [&](const torch::Tensor& out, const torch::Tensor& pos, const torch::Tensor& other, const torch::Tensor& own) {
-            return mlsph_loss(out, labels_.index({pos}), labels_, other, own, banks.B.index({pos}), weights());
+            return mlsph_loss(out, t.labels.index({pos}), t.labels, other, own, t.banks.B.index({pos}), weights);
           });
-      banks.refresh_codes();
+      t.banks.refresh_codes();
       return training::EpochValues{{"loss_image", img_terms.total_value}, {"loss_text", txt_terms.total_value},
                                    {"image_cross", img_terms.cross_value}, {"image_intra", img_terms.intra_value},
                                    {"image_quant", img_terms.quant_value}, {"text_cross", txt_terms.cross_value},
@@ -82,83 +63,20 @@ class Mlsph final : public Method {
     });
   }
 
-  eval::PackedBits encode_image(const data::Dataset& d, const std::vector<int64_t>& items) override {
-    return encode(items, [&](const std::vector<int64_t>& part) { return image_forward(d, part); });
-  }
-  eval::PackedBits encode_text(const data::Dataset& d, const std::vector<int64_t>& items) override {
-    return encode(items, [&](const std::vector<int64_t>& part) {
-      return text_net_->forward(feature_rows(d.text, part, "mlsph").to(device_));
-    });
-  }
-
  private:
-  MlsphWeights weights() const { return {p_.alpha, p_.beta, p_.gamma, p_.loss_scale}; }
-
-  void build_nets(const data::Dataset& d, int64_t k, RunContext& ctx) {
-    torch::manual_seed(ctx.seed);  // module initialisers draw from the global generator
-    auto choice = nets::choose_image_backbone("mlsph", d.image, p_.image_net, p_.image_size,
-                                              resolve_from(p_.pretrained, ctx.experiment_dir),
-                                              "resnet34", ctx.notes);
-    backbone_ = choice.net;
-    image_size_ = choice.image_size;
-    image_input_ = choice.input;
-    auto head = torch::nn::Linear(backbone_->feature_dim(), k);
-    {
-      torch::NoGradGuard no_grad;
-      head->weight.normal_(0.0, 0.01);
-      head->bias.zero_();
-    }
-    image_net_ = std::make_shared<ImageNet>(backbone_, head);
-    text_net_ = nets::MlsphTextNet(static_cast<int64_t>(d.text.dim), k, p_.text_hidden);
-  }
-
-  // Backbone → Linear(F → k) → tanh.
-  struct ImageNet : torch::nn::Module {
-    ImageNet(std::shared_ptr<nets::ImageBackbone> b, torch::nn::Linear h) {
-      backbone = register_module("backbone", b);
-      head = register_module("head", h);
-    }
-    torch::Tensor forward(const torch::Tensor& x) { return torch::tanh(head(backbone->forward(x))); }
-    std::shared_ptr<nets::ImageBackbone> backbone;
-    torch::nn::Linear head{nullptr};
-  };
-
-  torch::Tensor image_forward(const data::Dataset& d, const std::vector<int64_t>& dataset_items) {
-    return image_net_->forward(nets::image_batch(d.image, dataset_items, image_size_, &image_input_).to(device_));
-  }
-  torch::Tensor image_codes(const data::Dataset& d, const std::vector<int64_t>& train, const torch::Tensor& pos) {
-    std::vector<int64_t> items;
-    for (int64_t p : nets::to_indices(pos)) items.push_back(train[static_cast<size_t>(p)]);
-    return image_forward(d, items);
-  }
-
-  template <class Forward>
-  eval::PackedBits encode(const std::vector<int64_t>& items, Forward&& forward) {
-    torch::NoGradGuard no_grad;
-    const bool eval_mode = p_.bn_at_encode == "eval";
-    image_net_->train(!eval_mode);
-    text_net_->train(!eval_mode);
-    std::vector<torch::Tensor> parts;
-    nets::for_each_batch(items, 256, [&](const std::vector<int64_t>& part) { parts.push_back(forward(part)); });
-    image_net_->train();
-    text_net_->train();
-    return pack_signs(torch::cat(parts, 0));
-  }
+  torch::nn::Module& image_module() override { return *image_net_; }
+  torch::nn::Module& text_module() override { return *text_net_; }
+  torch::Tensor image_codes(const torch::Tensor& images) override { return image_net_->forward(images); }
+  torch::Tensor text_codes(const torch::Tensor& texts) override { return text_net_->forward(texts); }
 
   MlsphParams p_;
-  std::shared_ptr<nets::ImageBackbone> backbone_;
-  std::shared_ptr<ImageNet> image_net_;
-  nets::MlsphTextNet text_net_{nullptr};
-  int64_t image_size_ = 0;
-  nets::InputNormalization image_input_;  // what the backbone's weights expect
-  torch::Tensor labels_, text_;
-  torch::Device device_{torch::kCPU};
+  HashedImageNet image_net_{nullptr};  // backbone → Linear(F → k) → tanh
+  MlsphTextNet text_net_{nullptr};
 };
 
 }  // namespace
 
 MethodInfo mlsph_method_info() {
-  const MlsphParams d;
   MethodInfo m;
   m.name = "mlsph";
   m.display = "MLSPH";
@@ -166,23 +84,7 @@ MethodInfo mlsph_method_info() {
   m.summary = "multi-label semantics preserving deep cross-modal hashing (2x Jaccard similarity, memory banks)";
   m.citation = "Zou, Wang, Bakker, Wu, Signal Processing: Image Communication 93, 2021";
   m.folder = "methods/mlsph";
-  m.params = {
-      {"epochs", ParamType::kInt, d.epochs, "training epochs (paper: 100)", {}},
-      {"batch_size", ParamType::kInt, d.batch_size, "items per step", {}},
-      {"alpha", ParamType::kReal, d.alpha, "weight of S vs cos(f, G) (cross-modal)", {}},
-      {"beta", ParamType::kReal, d.beta, "weight of S vs cos(f, F) (intra-modal)", {}},
-      {"gamma", ParamType::kReal, d.gamma, "weight of the quantisation term", {}},
-      {"loss_scale", ParamType::kReal, d.loss_scale, "factor on the whole loss (reference: 10)", {}},
-      {"lr_start", ParamType::kReal, d.lr_start, "learning rate at epoch 0 (10^-1.5), linear schedule", {}},
-      {"lr_end", ParamType::kReal, d.lr_end, "learning rate the linear schedule reaches after the last epoch", {}},
-      {"image_net", ParamType::kString, d.image_net, "image backbone", {"auto", "resnet34", "resnet18", "small_cnn", "mlp"}},
-      {"image_size", ParamType::kInt, d.image_size, "resize pictures (0: 224 for ResNets, else as stored)", {}},
-      {"pretrained", ParamType::kString, d.pretrained, "ImageNet weights file for the backbone (\"\": none)", {}, true},
-      {"text_hidden", ParamType::kInt, d.text_hidden, "text net width (paper: 4096)", {}},
-      {"bn_at_encode", ParamType::kString, d.bn_at_encode, "BatchNorm when encoding: eval, or train as the reference", {"eval", "train"}},
-      {"selection", ParamType::kString, d.selection, "which epoch's model is kept", {"final", "best_query", "best_val"}},
-      {"val_fraction", ParamType::kReal, d.val_fraction, "best_val: share of training items held out", {}},
-  };
+  m.params = mlsph_params().table();
   m.create = [] { return std::make_unique<Mlsph>(); };
   m.uses_device = true;  // networks, banks and batches on ctx.device
   return m;

@@ -6,10 +6,13 @@
 #include <string>
 
 #include "method.h"
+#include "methods/common/deep_params.h"
 
 namespace cmh::methods {
 
-struct MlsphParams {
+/// MLSPH's own parameters; image_net (auto: resnet34, the paper's), image_size, pretrained,
+/// bn_at_encode, selection and val_fraction come from DeepParams.
+struct MlsphParams : DeepParams {
   int64_t epochs = 100;
   int64_t batch_size = 128;
   double alpha = 1.0;       ///< weight of the cross-modal term (S vs cos(f, G))
@@ -18,18 +21,7 @@ struct MlsphParams {
   double loss_scale = 10.0; ///< the reference multiplies the whole loss by 10
   double lr_start = 0.031622776601683794;  ///< 10^-1.5
   double lr_end = 1e-6;
-  /// auto: mlp for feature images, small_cnn for pictures up to 64 px, resnet34 (the paper's) otherwise.
-  std::string image_net = "auto";
-  int64_t image_size = 0;   ///< resize pictures to this size (0: 224 for ResNets, stored size otherwise)
-  std::string pretrained;   ///< ImageNet weights for the ResNet (TorchScript or torch::save file)
   int64_t text_hidden = 4096;  ///< width of the text net's first convolution (paper: 4096)
-  /// BatchNorm when encoding: "eval" (running statistics) or "train" (batch statistics, as the
-  /// reference code, which never calls eval()).
-  std::string bn_at_encode = "eval";
-  /// final | best_query (the reference: best epoch on the query set — peeks at the test set) |
-  /// best_val (best epoch on a validation split carved from the training set).
-  std::string selection = "final";
-  double val_fraction = 0.1;  ///< best_val: share of the training items held out
 };
 
 /// The registry entry (name "mlsph").

@@ -8,15 +8,13 @@
 #include <string>
 
 #include "common/error.h"
-#include "common/paths.h"
 #include "data/dataset.h"
+#include "methods/common/deep_method.h"
 #include "methods/common/training.h"
-#include "methods/nets/backbone_choice.h"
-#include "methods/nets/batches.h"
 #include "methods/scahn/scahn_loss.h"
 #include "methods/scahn/scahn_nets.h"
 #include "methods/scahn/scahn_step.h"
-#include "tensor/tensor_data.h"
+#include "param_set.h"
 
 namespace cmh::methods {
 namespace {
@@ -78,32 +76,37 @@ ScahnLossTerms scahn_step(const ScahnOutputs& out, const torch::Tensor& b1, cons
 
 namespace {
 
-ScahnParams read_params(const Params& p) {
-  ScahnParams s;
-  s.epochs = p.integer("epochs");
-  s.batch_size = p.integer("batch_size");
-  s.alpha_divisor = p.real("alpha_divisor");
-  s.lambda = p.real("lambda");
-  s.gamma = p.real("gamma");
-  s.beta = p.real("beta");
-  s.lr = p.real("lr");
-  s.lr_decay = p.real("lr_decay");
-  s.image_net = p.string("image_net");
-  s.image_size = p.integer("image_size");
-  s.pretrained = p.string("pretrained");
-  s.augment = p.string("augment");
-  s.text_augment = p.string("text_augment");
-  s.text_channels = p.integer("text_channels");
-  s.text_head_channels = p.integer("text_head_channels");
-  s.bit_rank = p.string("bit_rank");
-  s.bn_at_encode = p.string("bn_at_encode");
-  s.selection = p.string("selection");
-  s.val_fraction = p.real("val_fraction");
-  if (s.epochs < 1 || s.batch_size < 2 || s.alpha_divisor <= 0 || s.lr <= 0 || s.lr_decay <= 0 || s.image_size < 0 ||
-      s.text_channels < 1 || s.text_head_channels < 1)
-    throw InputError("scahn: epochs >= 1, batch_size >= 2, alpha_divisor > 0, lr > 0, lr_decay > 0, image_size >= 0, "
-                     "text_channels >= 1 and text_head_channels >= 1 are required");
-  return s;
+const ParamSet<ScahnParams>& scahn_params() {
+  static const ParamSet<ScahnParams> set = [] {
+    ParamSet<ScahnParams> s;
+    s.add("epochs", &ScahnParams::epochs, "training epochs (reference config: 500)", at_least(1))
+        .add("batch_size", &ScahnParams::batch_size, "size of each of the two disjoint batches per step", at_least(2))
+        .add("alpha_divisor", &ScahnParams::alpha_divisor, "alpha_s = bits / alpha_divisor scales inner products",
+             above(0))
+        // a negative weight rewards the term it should shrink
+        .add("lambda", &ScahnParams::lambda, "weight of the intra-modal term", at_least(0))
+        .add("gamma", &ScahnParams::gamma, "weight of the pairwise term between the two batches", at_least(0))
+        .add("beta", &ScahnParams::beta, "weight of the quantisation term", at_least(0))
+        .add("lr", &ScahnParams::lr, "initial learning rate of both networks (10^-1.1)", above(0))
+        // the schedule is geometric: lr · lr_decay^(e / epochs)
+        .add("lr_decay", &ScahnParams::lr_decay, "total decay over the epochs (reference: 10^-6 / 10^-1.5)",
+             above(0));
+    add_image_rows(s, {"resnet34", "resnet18", "small_cnn", "mlp"}, "resnet34");
+    s.add("augment", &ScahnParams::augment,
+          "image augmentation: reference (p 0.8: 180-degree turn, h-flip, v-flip, each p 0.5), all_rotations "
+          "(90/180/270 instead of 180), none",
+          one_of({"reference", "all_rotations", "none"}))
+        .add("text_augment", &ScahnParams::text_augment,
+             "text augmentation: reference (zero 20% of each training text's positions, RandomErasure(0.2)), none",
+             one_of({"reference", "none"}))
+        .add("text_channels", &ScahnParams::text_channels,
+             "text net residual channels c (blocks c, 2c, 4c, 8c; paper 64)", at_least(1))
+        .add("text_head_channels", &ScahnParams::text_head_channels, "text net head channels (paper 256)", at_least(1))
+        .add("bit_rank", &ScahnParams::bit_rank, "bits kept by shorter codes",
+             one_of({"intended", "reference_softmax", "reference_lowest"}));
+    return add_model_rows(s, true);
+  }();
+  return set;
 }
 
 // How far training moved the attention scores that rank the bits: the rank correlation of the
@@ -119,63 +122,50 @@ double rank_correlation(const torch::Tensor& a, const torch::Tensor& b) {
   return (x * y).sum().item<double>() / std::sqrt((x * x).sum().item<double>() * (y * y).sum().item<double>());
 }
 
-class Scahn final : public Method {
+class Scahn final : public DeepMethod {
  public:
+  Scahn() : DeepMethod("scahn", "resnet34") {}
+
   void fit(const data::Dataset& d, const std::vector<int64_t>& train, RunContext& ctx) override {
-    p_ = read_params(ctx.params);
+    p_ = scahn_params().read(ctx.params);
     const int64_t n = static_cast<int64_t>(train.size()), k = ctx.bits, bs = p_.batch_size;
     if (n < 2 * bs)
       throw InputError("scahn: " + std::to_string(n) + " training items cannot give two disjoint batches of " +
                        std::to_string(bs) + "; lower batch_size");
     build_nets(d, k, ctx);
     const auto initial_scores = attention_scores();
-    device_ = training::device_of(ctx);  // everything trains there; random draws stay on the CPU generator
-    image_net_->to(device_);
-    text_net_->to(device_);
-    torch::Generator gen = make_generator(ctx.seed);
-    const auto labels = label_rows(d, train).to(device_);
-    const auto text = feature_rows(d.text, train, "scahn").to(device_);
-    training::MemoryBanks banks;
-    banks.init(n, k, gen);
-    banks.to(device_);
-    torch::optim::SGD img_opt(image_net_->parameters(), torch::optim::SGDOptions(p_.lr));
-    torch::optim::SGD txt_opt(text_net_->parameters(), torch::optim::SGDOptions(p_.lr));
+    Training t(*this, d, train, ctx, p_.lr);
     const ScahnWeights w{static_cast<double>(k) / p_.alpha_divisor, p_.lambda, p_.gamma, p_.beta};
     const bool augment_pixels = p_.augment != "none" && d.image.kind == data::ModalityKind::kPixels;
     const bool erase_text = p_.text_augment == "reference";
 
-    training::TrainingParts parts{*image_net_, *text_net_, img_opt, txt_opt, banks, gen};
-    training::run_epochs("scahn", p_.epochs, p_.selection, ctx, parts, [&](int64_t e) {
+    training::run_epochs("scahn", p_.epochs, p_.selection, ctx, t.parts, [&](int64_t e) {
       const double lr = p_.lr * std::pow(p_.lr_decay, static_cast<double>(e) / static_cast<double>(p_.epochs));
-      training::set_lr(img_opt, lr);
-      training::set_lr(txt_opt, lr);
-      image_net_->train();
-      text_net_->train();
+      start_epoch(t, lr);
       const int64_t steps = n / bs;
       ScahnLossTerms img_terms, txt_terms;
       for (int side = 0; side < 2; ++side) {  // the image pass, then the text pass
         for (int64_t s = 0; s < steps; ++s) {
-          auto perm = torch::randperm(n, gen, torch::kLong);
+          auto perm = torch::randperm(n, t.gen, torch::kLong);
           auto b1 = perm.narrow(0, 0, bs), b2 = perm.narrow(0, bs, bs), both = perm.narrow(0, 0, 2 * bs);
           ScahnOutputs out;
           if (side == 0) {
-            std::vector<int64_t> items;
-            for (int64_t q : nets::to_indices(both)) items.push_back(train[static_cast<size_t>(q)]);
-            auto x = nets::image_batch(d.image, items, image_size_, &image_input_);
-            if (augment_pixels) x = scahn_augment(x, gen, p_.augment);
-            out = image_net_->forward(x.to(device_));
+            auto x = image_input(d, train, both);
+            if (augment_pixels) x = scahn_augment(x, t.gen, p_.augment);
+            out = image_net_->forward(x.to(t.device));
           } else {
-            auto t = text.index({both});
-            if (erase_text) t = scahn_erase_text(t, 0.2, gen);
-            out = text_net_->forward(t);
+            auto y = t.text.index({both});
+            if (erase_text) y = scahn_erase_text(y, 0.2, t.gen);
+            out = text_net_->forward(y);
           }
-          torch::Tensor& same = side == 0 ? banks.F : banks.G;
-          const torch::Tensor& other = side == 0 ? banks.G : banks.F;
-          const auto t = scahn_step(out, b1, b2, labels, other, same, banks.B, w, side == 0 ? img_opt : txt_opt);
-          (side == 0 ? img_terms : txt_terms).accumulate(t, steps);
+          torch::Tensor& same = side == 0 ? t.banks.F : t.banks.G;
+          const torch::Tensor& other = side == 0 ? t.banks.G : t.banks.F;
+          const auto terms =
+              scahn_step(out, b1, b2, t.labels, other, same, t.banks.B, w, side == 0 ? t.image_opt : t.text_opt);
+          (side == 0 ? img_terms : txt_terms).accumulate(terms, steps);
         }
       }
-      banks.refresh_codes();
+      t.banks.refresh_codes();
       return training::EpochValues{{"loss_image", img_terms.total_value}, {"loss_text", txt_terms.total_value},
                                    {"image_inter", img_terms.inter}, {"image_intra", img_terms.intra},
                                    {"image_pair", img_terms.pair}, {"image_quant", img_terms.quant},
@@ -186,16 +176,6 @@ class Scahn final : public Method {
     ranking_ = scahn_bit_ranking(image_net_->fusion->weight, text_net_->fusion->weight, p_.bit_rank);
   }
 
-  eval::PackedBits encode_image(const data::Dataset& d, const std::vector<int64_t>& items) override {
-    return encode(items, [&](const std::vector<int64_t>& part) {
-      return image_net_->forward(nets::image_batch(d.image, part, image_size_, &image_input_).to(device_)).fused;
-    });
-  }
-  eval::PackedBits encode_text(const data::Dataset& d, const std::vector<int64_t>& items) override {
-    return encode(items, [&](const std::vector<int64_t>& part) {
-      return text_net_->forward(feature_rows(d.text, part, "scahn").to(device_)).fused;
-    });
-  }
   std::vector<int> bit_ranking() const override { return ranking_; }
   std::string bit_ranking_name() const override {
     return p_.bit_rank == "intended" ? "intended attention ranking (sum of both sides' stage weights)"
@@ -204,13 +184,7 @@ class Scahn final : public Method {
 
  private:
   void build_nets(const data::Dataset& d, int64_t k, RunContext& ctx) {
-    torch::manual_seed(ctx.seed);  // module initialisers draw from the global generator
-    auto choice = nets::choose_image_backbone("scahn", d.image, p_.image_net, p_.image_size,
-                                              resolve_from(p_.pretrained, ctx.experiment_dir),
-                                              "resnet34", ctx.notes);
-    image_size_ = choice.image_size;
-    image_input_ = choice.input;
-    image_net_ = ScahnImageNet(choice.net, k);
+    image_net_ = ScahnImageNet(image_backbone(d, p_, ctx), k);
     text_net_ = ScahnTextNet(static_cast<int64_t>(d.text.dim), k, ScahnTextWidths{p_.text_channels, p_.text_head_channels});
     const ScahnParams paper;
     if (p_.text_channels != paper.text_channels || p_.text_head_channels != paper.text_head_channels)
@@ -232,32 +206,20 @@ class Scahn final : public Method {
     return (image_net_->fusion->weight + text_net_->fusion->weight).sum(0).to(torch::kCPU, torch::kDouble).clone();
   }
 
-  template <class Forward>
-  eval::PackedBits encode(const std::vector<int64_t>& items, Forward&& forward) {
-    torch::NoGradGuard no_grad;
-    const bool eval_mode = p_.bn_at_encode == "eval";
-    image_net_->train(!eval_mode);
-    text_net_->train(!eval_mode);
-    std::vector<torch::Tensor> parts;
-    nets::for_each_batch(items, 256, [&](const std::vector<int64_t>& part) { parts.push_back(forward(part)); });
-    image_net_->train();
-    text_net_->train();
-    return pack_signs(torch::cat(parts, 0));
-  }
+  torch::nn::Module& image_module() override { return *image_net_; }
+  torch::nn::Module& text_module() override { return *text_net_; }
+  torch::Tensor image_codes(const torch::Tensor& images) override { return image_net_->forward(images).fused; }
+  torch::Tensor text_codes(const torch::Tensor& texts) override { return text_net_->forward(texts).fused; }
 
   ScahnParams p_;
   ScahnImageNet image_net_{nullptr};
   ScahnTextNet text_net_{nullptr};
-  int64_t image_size_ = 0;
-  nets::InputNormalization image_input_;  // what the backbone's weights expect
   std::vector<int> ranking_;
-  torch::Device device_{torch::kCPU};
 };
 
 }  // namespace
 
 MethodInfo scahn_method_info() {
-  const ScahnParams d;
   MethodInfo m;
   m.name = "scahn";
   m.display = "SCAHN";
@@ -265,31 +227,7 @@ MethodInfo scahn_method_info() {
   m.summary = "self-constraining, attention-based hashing network with bit-scalable codes";
   m.citation = "Wang, Zou, Bakker, Wu, Neurocomputing 400, 2020";
   m.folder = "methods/scahn";
-  m.params = {
-      {"epochs", ParamType::kInt, d.epochs, "training epochs (reference config: 500)", {}},
-      {"batch_size", ParamType::kInt, d.batch_size, "size of each of the two disjoint batches per step", {}},
-      {"alpha_divisor", ParamType::kReal, d.alpha_divisor, "alpha_s = bits / alpha_divisor scales inner products", {}},
-      {"lambda", ParamType::kReal, d.lambda, "weight of the intra-modal term", {}},
-      {"gamma", ParamType::kReal, d.gamma, "weight of the pairwise term between the two batches", {}},
-      {"beta", ParamType::kReal, d.beta, "weight of the quantisation term", {}},
-      {"lr", ParamType::kReal, d.lr, "initial learning rate of both networks (10^-1.1)", {}},
-      {"lr_decay", ParamType::kReal, d.lr_decay, "total decay over the epochs (reference: 10^-6 / 10^-1.5)", {}},
-      {"image_net", ParamType::kString, d.image_net, "image backbone", {"auto", "resnet34", "resnet18", "small_cnn", "mlp"}},
-      {"image_size", ParamType::kInt, d.image_size, "resize pictures (0: 224 for ResNets, else as stored)", {}},
-      {"pretrained", ParamType::kString, d.pretrained, "ImageNet weights file for the backbone (\"\": none)", {}, true},
-      {"augment", ParamType::kString, d.augment,
-       "image augmentation: reference (p 0.8: 180-degree turn, h-flip, v-flip, each p 0.5), all_rotations (90/180/270 instead of 180), none",
-       {"reference", "all_rotations", "none"}},
-      {"text_augment", ParamType::kString, d.text_augment,
-       "text augmentation: reference (zero 20% of each training text's positions, RandomErasure(0.2)), none",
-       {"reference", "none"}},
-      {"text_channels", ParamType::kInt, d.text_channels, "text net residual channels c (blocks c, 2c, 4c, 8c; paper 64)", {}},
-      {"text_head_channels", ParamType::kInt, d.text_head_channels, "text net head channels (paper 256)", {}},
-      {"bit_rank", ParamType::kString, d.bit_rank, "bits kept by shorter codes", {"intended", "reference_softmax", "reference_lowest"}},
-      {"bn_at_encode", ParamType::kString, d.bn_at_encode, "BatchNorm when encoding", {"eval", "train"}},
-      {"selection", ParamType::kString, d.selection, "which epoch's model is kept", {"final", "best_query", "best_val"}},
-      {"val_fraction", ParamType::kReal, d.val_fraction, "best_val: share of training items held out", {}},
-  };
+  m.params = scahn_params().table();
   m.create = [] { return std::make_unique<Scahn>(); };
   m.uses_device = true;  // networks, banks and batches on ctx.device
   return m;

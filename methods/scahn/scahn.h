@@ -6,10 +6,13 @@
 #include <string>
 
 #include "method.h"
+#include "methods/common/deep_params.h"
 
 namespace cmh::methods {
 
-struct ScahnParams {
+/// SCAHN's own parameters; image_net (auto: resnet34, the paper's), image_size, pretrained,
+/// bn_at_encode, selection and val_fraction come from DeepParams.
+struct ScahnParams : DeepParams {
   int64_t epochs = 500;
   int64_t batch_size = 64;   ///< each step draws two disjoint batches of this size
   double alpha_divisor = 32; ///< α_s = k / alpha_divisor scales every inner product
@@ -19,9 +22,6 @@ struct ScahnParams {
   double lr = 0.07943282347242814;  ///< 10^-1.1, both networks
   /// The learning rate is multiplied each epoch by lr_decay^(1/epochs) (reference: 10^-6 / 10^-1.5).
   double lr_decay = 3.1622776601683795e-05;
-  std::string image_net = "auto";  ///< as MLSPH: mlp | small_cnn | resnet18 | resnet34 (paper)
-  int64_t image_size = 0;
-  std::string pretrained;
   /// "reference", per picture with probability 0.8: a 180° turn (p 0.5; the reference's
   /// RandomApply of Rot90, Rot180 and Rot270 together), a horizontal flip (p 0.5), a vertical flip
   /// (p 0.5), so the views are original, h-flip, v-flip, 180°; "all_rotations": a turn by 90, 180
@@ -35,9 +35,6 @@ struct ScahnParams {
   /// Which bits a shorter code keeps: "intended" (Σ attention weight, highest first), or one of
   /// the reference code's two broken rankings (see scahn_loss.h).
   std::string bit_rank = "intended";
-  std::string bn_at_encode = "eval";
-  std::string selection = "final";
-  double val_fraction = 0.1;
 };
 
 /// The registry entry (name "scahn").

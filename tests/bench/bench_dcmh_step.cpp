@@ -8,7 +8,7 @@
 
 #include <cstdio>
 
-#include "baselines/dcmh/dcmh_loss.h"
+#include "methods/dcmh/dcmh_loss.h"
 #include "methods/nets/image_nets.h"
 #include "methods/common/training.h"
 #include "step_bench.h"
@@ -23,7 +23,7 @@ struct Banks : cmh::bench::StepBanks {
 
 using cmh::bench::set_threads;
 
-const cmh::baselines::DcmhWeights kWeights{1.0, 1.0};
+const cmh::methods::DcmhWeights kWeights{1.0, 1.0};
 
 void BM_dcmh_image_step(benchmark::State& state) {
   set_threads(state);
@@ -38,7 +38,7 @@ void BM_dcmh_image_step(benchmark::State& state) {
   auto step = [&] {
     auto f = head(backbone->forward(x));
     b.F.index_put_({pos}, f.detach());
-    auto t = cmh::baselines::dcmh_loss(f, b.labels.index({pos}), b.labels, b.G, b.F, b.B.index({pos}), pos, kWeights);
+    auto t = cmh::methods::dcmh_loss(f, b.labels.index({pos}), b.labels, b.G, b.F, b.B.index({pos}), pos, kWeights);
     cmh::training::descend(opt, t.total);
   };
   step();  // warm-up, as the Python twin does
@@ -55,7 +55,7 @@ void BM_dcmh_text_step(benchmark::State& state) {
   auto step = [&] {
     auto g = net->forward(y);
     b.G.index_put_({pos}, g.detach());
-    auto t = cmh::baselines::dcmh_loss(g, b.labels.index({pos}), b.labels, b.F, b.G, b.B.index({pos}), pos, kWeights);
+    auto t = cmh::methods::dcmh_loss(g, b.labels.index({pos}), b.labels, b.F, b.G, b.B.index({pos}), pos, kWeights);
     cmh::training::descend(opt, t.total);
   };
   step();

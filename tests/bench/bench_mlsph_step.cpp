@@ -9,7 +9,7 @@
 
 #include "methods/mlsph/mlsph_loss.h"
 #include "methods/nets/image_nets.h"
-#include "methods/nets/mlsph_text_net.h"
+#include "methods/mlsph/mlsph_text_net.h"
 #include "methods/common/training.h"
 #include "step_bench.h"
 
@@ -46,7 +46,7 @@ void BM_mlsph_image_step(benchmark::State& state) {
 void BM_mlsph_text_step(benchmark::State& state) {
   set_threads(state);
   Banks b;
-  cmh::nets::MlsphTextNet net(kTextDim, kBits, 4096);
+  cmh::methods::MlsphTextNet net(kTextDim, kBits, 4096);
   torch::optim::SGD opt(net->parameters(), torch::optim::SGDOptions(0.01));
   const auto y = (torch::rand({kBatch, kTextDim}) < 0.0034).to(torch::kFloat32);
   const auto pos = torch::randperm(kTrain).narrow(0, 0, kBatch);

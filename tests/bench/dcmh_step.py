@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The Python twin of bench_dcmh_step.cpp: the same DCMH training step (baselines/dcmh/dcmh_loss.cpp,
+"""The Python twin of bench_dcmh_step.cpp: the same DCMH training step (methods/dcmh/dcmh_loss.cpp,
 the training loop's bank write and its four logged loss values) in PyTorch's Python frontend
 (Debian's python3-torch uses the same libtorch). Prints 'params NAME COUNT' per net, then one line
 per benchmark: name threads milliseconds-per-step.

@@ -44,7 +44,7 @@ class SmallCnn(nn.Module):  # methods/nets/image_nets.cpp SmallCnn
         return x.mean((2, 3))
 
 
-class TextNet(nn.Module):  # methods/nets/mlsph_text_net.cpp
+class TextNet(nn.Module):  # methods/mlsph/mlsph_text_net.cpp
     def __init__(self, t, bits, hidden=4096, mid=512):
         super().__init__()
         self.t, self.pools = t, [min(p, t) for p in (50, 30, 15, 10, 5)]

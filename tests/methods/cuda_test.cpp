@@ -7,7 +7,7 @@
 
 #include <optional>
 
-#include "baselines/dcmh/dcmh.h"
+#include "methods/dcmh/dcmh.h"
 #include "method_test_util.h"
 #include "methods/mlsph/mlsph.h"
 #include "methods/scahn/scahn.h"
@@ -44,5 +44,5 @@ TEST_CASE("cuda: scahn learns, repeats its codes and resumes exactly on the GPU"
 }
 
 TEST_CASE("cuda: dcmh learns, repeats its codes and resumes exactly on the GPU", "[cuda]") {
-  check_on_cuda(baselines::dcmh_method_info(), test::kSmallDcmh, 16, /*pictures=*/false);
+  check_on_cuda(methods::dcmh_method_info(), test::kSmallDcmh, 16, /*pictures=*/false);
 }

@@ -254,6 +254,7 @@ TEST_CASE("scahn refuses bad parameters", "[scahn]") {
   test::SmallTask task;
   auto ctx = test::context(info, 16, 1, {{"batch_size", int64_t{400}}});
   CHECK_THROWS_WITH(info.create()->fit(task.data, task.train, ctx), Catch::Contains("two disjoint batches"));
-  auto narrow = test::context(info, 16, 1, {{"text_channels", int64_t{0}}});
-  CHECK_THROWS_WITH(info.create()->fit(task.data, task.train, narrow), Catch::Contains("text_channels >= 1"));
+  // out of range: refused as the parameters are resolved, naming the parameter, the method and the range
+  CHECK_THROWS_WITH(test::context(info, 16, 1, {{"text_channels", int64_t{0}}}),
+                    Catch::Contains("'scahn'") && Catch::Contains("'text_channels'") && Catch::Contains(">= 1"));
 }

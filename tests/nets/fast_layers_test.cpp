@@ -7,7 +7,7 @@
 #include <torch/torch.h>
 
 #include "methods/nets/image_nets.h"
-#include "methods/nets/mlsph_text_net.h"
+#include "methods/mlsph/mlsph_text_net.h"
 #include "methods/nets/text_axis_conv.h"
 
 using cmh::nets::TextAxisConv;
@@ -55,7 +55,7 @@ TEST_CASE("the text-axis convolution starts as Conv2d starts, or draws nothing w
 }
 
 // MLSPH's text net of the paper as the reference writes it: Conv2d layers throughout.
-torch::Tensor reference_text_forward(cmh::nets::MlsphTextNetImpl& net, const torch::Tensor& text) {
+torch::Tensor reference_text_forward(cmh::methods::MlsphTextNetImpl& net, const torch::Tensor& text) {
   namespace F = torch::nn::functional;
   const int64_t t = net.text_dim;
   auto x = text.view({text.size(0), 1, t, 1});
@@ -74,7 +74,7 @@ torch::Tensor reference_text_forward(cmh::nets::MlsphTextNetImpl& net, const tor
 
 TEST_CASE("MLSPH's text net computes what the same net of plain convolutions computes", "[nets]") {
   torch::manual_seed(5);
-  cmh::nets::MlsphTextNet net(300, 16, 64, 32);
+  cmh::methods::MlsphTextNet net(300, 16, 64, 32);
   const auto text = (torch::rand({8, 300}) < 0.05).to(torch::kFloat32);
   for (bool training : {true, false}) {
     net->train(training);

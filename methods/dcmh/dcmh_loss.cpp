@@ -1,7 +1,7 @@
 // DCMH similarity and loss.
-#include "baselines/dcmh/dcmh_loss.h"
+#include "methods/dcmh/dcmh_loss.h"
 
-namespace cmh::baselines {
+namespace cmh::methods {
 
 torch::Tensor shared_label_similarity(const torch::Tensor& a, const torch::Tensor& b) {
   return (a.matmul(b.transpose(0, 1)) > 0).to(torch::kFloat32);
@@ -38,4 +38,4 @@ DcmhLossTerms dcmh_loss(const torch::Tensor& f, const torch::Tensor& batch_label
   return t;
 }
 
-}  // namespace cmh::baselines
+}  // namespace cmh::methods

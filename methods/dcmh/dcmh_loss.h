@@ -4,7 +4,7 @@
 
 #include <torch/torch.h>
 
-namespace cmh::baselines {
+namespace cmh::methods {
 
 /// S_ij = 1 when items i and j share at least one label, else 0 (an unlabelled item is similar
 /// to nothing). a: [m, L], b: [n, L] multi-hot → [m, n] float.
@@ -33,4 +33,4 @@ DcmhLossTerms dcmh_loss(const torch::Tensor& f, const torch::Tensor& batch_label
                         const torch::Tensor& other, const torch::Tensor& same, const torch::Tensor& codes,
                         const torch::Tensor& batch_pos, const DcmhWeights& w);
 
-}  // namespace cmh::baselines
+}  // namespace cmh::methods

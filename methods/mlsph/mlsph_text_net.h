@@ -8,7 +8,7 @@
 #include "methods/nets/row_resize.h"
 #include "methods/nets/text_axis_conv.h"
 
-namespace cmh::nets {
+namespace cmh::methods {
 
 struct MlsphTextNetImpl : torch::nn::Module {
   /// text_dim T, code length k; hidden widths as in the paper (4096, 512).
@@ -18,14 +18,14 @@ struct MlsphTextNetImpl : torch::nn::Module {
 
   int64_t text_dim;
   std::vector<int64_t> pools;  ///< branch pool sizes actually used (see the .cpp)
-  std::vector<RowResize> resize;  ///< each branch back to T rows (bilinear, aligned corners)
+  std::vector<nets::RowResize> resize;  ///< each branch back to T rows (bilinear, aligned corners)
   torch::nn::ModuleList branches;
   /// The text-wide convolution 6 → hidden, (T, 1), as one matrix product (text_axis_conv.h).
-  TextAxisConv feature{nullptr};
+  nets::TextAxisConv feature{nullptr};
   /// 1×1 convolutions on one position: applied as the matrix products they are (see the .cpp).
   torch::nn::Conv2d mid{nullptr}, hash{nullptr};
   torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr};
 };
 TORCH_MODULE(MlsphTextNet);
 
-}  // namespace cmh::nets
+}  // namespace cmh::methods

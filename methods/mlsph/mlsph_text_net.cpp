@@ -1,7 +1,7 @@
 // MLSPH text network.
-#include "methods/nets/mlsph_text_net.h"
+#include "methods/mlsph/mlsph_text_net.h"
 
-namespace cmh::nets {
+namespace cmh::methods {
 
 namespace nn = torch::nn;
 
@@ -11,10 +11,11 @@ MlsphTextNetImpl::MlsphTextNetImpl(int64_t t, int64_t bits, int64_t hidden, int6
   // text length — the reference code assumes T >= 50 and would fail there.
   for (int64_t p : {50, 30, 15, 10, 5}) {
     pools.push_back(std::min(p, t));
-    resize.emplace_back(t / pools.back(), t, RowResize::Mode::kBilinearAligned);
+    resize.emplace_back(t / pools.back(), t, nets::RowResize::Mode::kBilinearAligned);
     branches->push_back(nn::Conv2d(nn::Conv2dOptions(1, 1, 1)));
   }
-  feature = register_module("feature", TextAxisConv(6, hidden, t, true, TextAxisConvImpl::Init::kConv2dDefault));
+  feature = register_module(
+      "feature", nets::TextAxisConv(6, hidden, t, true, nets::TextAxisConvImpl::Init::kConv2dDefault));
   bn1 = register_module("bn1", nn::BatchNorm2d(hidden));
   mid = register_module("mid", nn::Conv2d(nn::Conv2dOptions(hidden, mid_width, 1)));
   bn2 = register_module("bn2", nn::BatchNorm2d(mid_width));
@@ -48,4 +49,4 @@ torch::Tensor MlsphTextNetImpl::forward(const torch::Tensor& text) {
   return torch::tanh(pointwise(hash, h)).flatten(1);  // [n, k]
 }
 
-}  // namespace cmh::nets
+}  // namespace cmh::methods
