@@ -77,7 +77,10 @@ struct ResidualBlockImpl : nn::Module {
     shortcut->push_back(nn::BatchNorm2d(out));
     shortcut = register_module("shortcut", shortcut);
   }
-  torch::Tensor forward(const torch::Tensor& x) { return torch::relu_(body->forward(x) + shortcut->forward(x)); }
+  torch::Tensor forward(const torch::Tensor& x) {
+    auto y = body->forward(x) + shortcut->forward(x);
+    return y.relu_();  // in place on the fresh sum: the add's backward needs neither operand
+  }
 };
 TORCH_MODULE(ResidualBlock);
 
