@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "eval/metric_names.h"
+
 namespace cmh {
 
 std::vector<int> bit_scale_lengths(int bits) {
@@ -51,13 +53,13 @@ void bit_scale(const eval::CrossModalCodes& full, const std::vector<int>& rankin
   };
   std::map<std::string, int> index, random_index;
   for (const auto& [dir, m] : full_results) {
-    curves.push_back({dir, "bitscale", index[dir]++, double(bits), m.map});
-    if (dir == "i2t" || dir == "t2i") curves.push_back({dir, "bitscale_random", random_index[dir]++, double(bits), m.map});
+    curves.push_back({dir, eval::metric::kBitScaleCurve, index[dir]++, double(bits), m.map});
+    if (dir == "i2t" || dir == "t2i") curves.push_back({dir, eval::metric::kBitScaleRandomCurve, random_index[dir]++, double(bits), m.map});
   }
   for (int kept : bit_scale_lengths(bits)) {
     for (const auto& [dir, v] : maps_of(std::vector<int>(ranking.begin(), ranking.begin() + kept), true)) {
-      metrics.push_back({dir, "map@bits=" + std::to_string(kept), v});
-      curves.push_back({dir, "bitscale", index[dir]++, double(kept), v});
+      metrics.push_back({dir, eval::metric::map_at_bits(kept), v});
+      curves.push_back({dir, eval::metric::kBitScaleCurve, index[dir]++, double(kept), v});
     }
     // The same numbers of bits drawn at random: seeded by the cell's seed and the length, so a
     // re-run draws the same subsets.
@@ -67,8 +69,8 @@ void bit_scale(const eval::CrossModalCodes& full, const std::vector<int>& rankin
       for (const auto& [dir, v] : maps_of(subset, false)) sum[dir] += v;
     for (const auto& [dir, s] : sum) {
       const double mean = s / static_cast<double>(subsets.size());
-      metrics.push_back({dir, "map@random_bits=" + std::to_string(kept), mean});
-      curves.push_back({dir, "bitscale_random", random_index[dir]++, double(kept), mean});
+      metrics.push_back({dir, eval::metric::map_at_random_bits(kept), mean});
+      curves.push_back({dir, eval::metric::kBitScaleRandomCurve, random_index[dir]++, double(kept), mean});
     }
   }
 }

@@ -100,6 +100,15 @@ struct EpochLog {
 };
 
 /// What a method receives besides the data.
+/// Model selection as a cell's run gives it to the method: the rule (a deep method's `selection`
+/// parameter; "final" for every other method) and, for rules other than "final", the score of the
+/// method's current codes: the mean of i→t and t→i mAP on the selection set (the query set for
+/// best_query, a validation split carved from the training items for best_val).
+struct ModelSelection {
+  std::string rule = "final";
+  std::function<double()> score;  ///< empty for "final"
+};
+
 struct RunContext {
   int bits = 0;
   uint64_t seed = 0;
@@ -114,10 +123,8 @@ struct RunContext {
   /// Deviations and choices a result depends on (e.g. "CCA: 6 of 16 bits are random
   /// projections"); stored with the run and shown by reports.
   std::vector<std::string> notes;
-  /// For selection rules other than "final": the mean of i→t and t→i mAP of the method's current
-  /// codes on the selection set (the query set for best_query, a validation split carved from
-  /// the training items for best_val), computed by the runner. Empty for closed-form methods.
-  std::function<double()> selection_score;
+  /// Which epoch's model the method keeps, decided by the runner before fit (model_selection.h).
+  ModelSelection selection;
   /// True once the user asked to stop (SIGINT): a method finishes its checkpoint, then throws
   /// cmh::Interrupted.
   std::function<bool()> stop_requested;

@@ -17,8 +17,9 @@
 #include <optional>
 #include <thread>
 
-#include "bit_scale.h"
+#include "cell_runner.h"
 #include "epoch_log.h"
+#include "model_selection.h"
 #include "common/error.h"
 #include "common/json.h"
 #include "data/dataset.h"
@@ -100,12 +101,6 @@ std::string fingerprints_json(const data::Dataset& d) {
   return j.str();
 }
 
-// The model-selection rule of a cell: a deep method's `selection` parameter, else closed form.
-std::string selection_rule(const Params& p) {
-  auto it = p.values().find("selection");
-  return it == p.values().end() ? "final" : std::get<std::string>(it->second);
-}
-
 std::string protocol_json(const MethodInfo& method, const Params& params, const data::Dataset& d,
                           const data::Split& s, const std::vector<std::string>& notes) {
   JsonWriter j;
@@ -118,7 +113,7 @@ std::string protocol_json(const MethodInfo& method, const Params& params, const 
   j.key("split").value(d.fixed_split ? "fixed by the data" : "seeded permutation (legacy NumPy)");
   const std::string rule = selection_rule(params);
   j.key("selection").value(rule);
-  j.key("selection_peeks_at_test").value(rule == "best_query");
+  j.key("selection_peeks_at_test").value(selection_peeks_at_test(rule));
   j.key("tie_rule").value(eval::kTieRule);
   j.key("relevance").value("share at least one label");
   j.key("synthetic_image").value(d.image.synthetic).key("synthetic_text").value(d.text.synthetic);
@@ -139,20 +134,48 @@ std::string with_provenance(const std::string& versions_json,
   return out + "}";
 }
 
-void collect(const std::string& dir, const eval::DirectionMetrics& m, std::vector<store::Metric>& metrics,
-             std::vector<store::CurvePoint>& curves) {
-  metrics.push_back({dir, "map", m.map});
-  for (const auto& [r, v] : m.map_at_r) metrics.push_back({dir, "map@" + std::to_string(r), v});
-  for (const auto& [r, v] : m.map_at_k_reference)
-    metrics.push_back({dir, "map_at_k_reference@" + std::to_string(r), v});
-  metrics.push_back({dir, "p@r2", m.precision_radius2});
-  metrics.push_back({dir, "queries_without_relevant", static_cast<double>(m.queries_without_relevant)});
-  int i = 0;
-  for (const auto& p : m.pr) {  // x = recall, y = precision; index = Hamming radius
-    curves.push_back({dir, "pr", i++, p.recall, p.precision});
+// The datasets of the cells to run, each loaded, checked and split once.
+struct LoadedData {
+  std::map<std::string, data::Dataset> datasets;
+  std::map<std::string, data::Split> splits;
+};
+
+LoadedData load_datasets(const std::vector<const Cell*>& cells) {
+  LoadedData out;
+  for (const Cell* c : cells) {
+    const auto& decl = c->dataset->declaration;
+    if (out.datasets.count(decl.name)) continue;
+    std::fprintf(stderr, "loading dataset '%s'\n", decl.name.c_str());
+    data::Dataset d = data::load_dataset(decl);
+    out.splits[decl.name] = data::make_split(d, decl);
+    out.datasets.emplace(decl.name, std::move(d));
   }
-  i = 0;
-  for (const auto& [n, v] : m.precision_at_n) curves.push_back({dir, "topn", i++, static_cast<double>(n), v});
+  return out;
+}
+
+// What every run of this process records about where and with what it ran.
+struct Machine {
+  std::string host, revision, versions;
+};
+
+// A cell's run row as it starts (no notes yet; device and threads are the caller's).
+store::RunRecord run_record(const Experiment& e, const Cell& cell, const data::Dataset& ds, const data::Split& split,
+                            const Machine& machine) {
+  store::RunRecord rec;
+  rec.experiment = e.name;
+  rec.cell_key = cell.key;
+  rec.cell_json = cell.description_json;
+  rec.method = cell.method->label;
+  rec.dataset = ds.name;
+  rec.bits = cell.bits;
+  rec.seed = cell.seed;
+  rec.params_json = cell.method->params.to_json();
+  rec.code_revision = machine.revision;
+  rec.host = machine.host;
+  rec.library_versions_json = machine.versions;
+  rec.data_fingerprints_json = fingerprints_json(ds);
+  rec.protocol_json = protocol_json(*cell.method->info, cell.method->params, ds, split, {});
+  return rec;
 }
 
 // Claims on cells, so that two processes running the same cells of one database (two shells, two
@@ -245,16 +268,7 @@ RunSummary run_experiment(const Experiment& e, const RunOptions& opt) {
   if (todo.empty()) return summary;
 
   // Load and validate every dataset first: bad input stops here, before the store is touched.
-  std::map<std::string, data::Dataset> datasets;
-  std::map<std::string, data::Split> splits;
-  for (const Cell* c : todo) {
-    const auto& decl = c->dataset->declaration;
-    if (datasets.count(decl.name)) continue;
-    std::fprintf(stderr, "loading dataset '%s'\n", decl.name.c_str());
-    data::Dataset d = data::load_dataset(decl);
-    splits[decl.name] = data::make_split(d, decl);
-    datasets.emplace(decl.name, std::move(d));
-  }
+  const LoadedData loaded = load_datasets(todo);
 
   const auto parent = std::filesystem::path(db_path).parent_path();
   if (!parent.empty()) {
@@ -265,7 +279,7 @@ RunSummary run_experiment(const Experiment& e, const RunOptions& opt) {
   std::filesystem::create_directories(db_path + ".ckpt");
   CellLocks locks(db_path + ".ckpt/cells.lock");
   Progress progress(todo.size());
-  const std::string host = host_name(), revision = code_revision(), versions = library_versions_json();
+  const Machine machine{host_name(), code_revision(), library_versions_json()};
   // A cell another process is running goes to the back of the queue once; the second time round
   // we wait for it, and find it done unless that process failed or died.
   std::deque<std::pair<const Cell*, bool>> queue;  // (cell, deferred once)
@@ -298,31 +312,16 @@ RunSummary run_experiment(const Experiment& e, const RunOptions& opt) {
       continue;
     }
     ++i;
-    const data::Dataset& ds = datasets.at(cell.dataset->declaration.name);
-    const data::Split& split = splits.at(cell.dataset->declaration.name);
+    const data::Dataset& ds = loaded.datasets.at(cell.dataset->declaration.name);
+    const data::Split& split = loaded.splits.at(cell.dataset->declaration.name);
     const MethodInfo& info = *cell.method->info;
-
-    store::RunRecord rec;
-    rec.experiment = e.name;
-    rec.cell_key = cell.key;
-    rec.cell_json = cell.description_json;
-    rec.method = cell.method->label;
-    rec.dataset = ds.name;
-    rec.bits = cell.bits;
-    rec.seed = cell.seed;
-    rec.params_json = cell.method->params.to_json();
-    rec.code_revision = revision;
-    rec.host = host;
+    store::RunRecord rec = run_record(e, cell, ds, split, machine);
     rec.device = info.uses_device ? device : "cpu";  // what the method computes on
     rec.threads = threads;
-    rec.library_versions_json = versions;
-    rec.data_fingerprints_json = fingerprints_json(ds);
-    rec.protocol_json = protocol_json(info, cell.method->params, ds, split, {});
     const int64_t run_id = db.begin_run(rec);
     progress.begin_cell(i - 1, cell);
 
     std::vector<store::EpochValue> epochs;
-    store::Timings timings;
     const std::string checkpoint_dir = db_path + ".ckpt/" + cell.key;
     std::error_code ec;
     try {
@@ -355,88 +354,17 @@ RunSummary run_experiment(const Experiment& e, const RunOptions& opt) {
       ctx.scratch_dir = db_path + ".ckpt";
       ctx.log_path = db_path + ".logs/" + cell.key + ".log";
       ctx.inputs_key_json = cell.method->inputs.key_json;
-      auto method = info.create();
-
-      // Model selection other than "final": the runner scores the method's current codes.
-      std::vector<int64_t> fit_items = split.train;
-      const std::string rule = selection_rule(cell.method->params);
-      const auto all_labels = eval::PackedBits::labels(ds.labels.data(), ds.n, static_cast<int>(ds.num_labels));
-      std::vector<int64_t> sel_query, sel_database;
-      if (rule == "best_query") {
-        sel_query = split.query;
-        sel_database = split.database;
-        ctx.notes.push_back("selection best_query: the epoch is chosen on the query (test) set, as the reference code "
-                            "does; results are optimistic");
-      } else if (rule == "best_val") {
-        const double frac = cell.method->params.real("val_fraction");
-        const size_t held = std::max<size_t>(1, static_cast<size_t>(frac * static_cast<double>(fit_items.size())));
-        if (!(frac > 0 && frac < 1) || held >= fit_items.size())
-          throw InputError("val_fraction must lie in (0, 1) and leave training items");
-        sel_query.assign(fit_items.end() - static_cast<std::ptrdiff_t>(held), fit_items.end());
-        fit_items.resize(fit_items.size() - held);
-        sel_database = fit_items;
-        ctx.notes.push_back("selection best_val: " + std::to_string(held) + " training items held out for validation");
-      }
-      if (!sel_query.empty()) {
-        Method* m = method.get();
-        const auto ql = all_labels.select(sel_query), dl = all_labels.select(sel_database);
-        ctx.selection_score = [&, m, ql, dl] {
-          const DatabaseCodes retrieval = encode_database_codes(*m, ds, sel_database);
-          const double i2t = eval::mean_average_precision(m->encode_image(ds, sel_query), retrieval.text, ql, dl, threads);
-          const double t2i = eval::mean_average_precision(m->encode_text(ds, sel_query), retrieval.image, ql, dl, threads);
-          return 0.5 * (i2t + t2i);
-        };
-      }
-      auto t = Clock::now();
-      eval::CrossModalCodes codes;
-      if (std::optional<SplitCodes> all = method->fit_and_encode(ds, split, ctx)) {
-        timings.train = seconds_since(t);  // learning and encoding in one (an external program)
-        codes.query_image = std::move(all->query_image);
-        codes.query_text = std::move(all->query_text);
-        codes.database_image = std::move(all->database_image);
-        codes.database_text = std::move(all->database_text);
-      } else {
-        method->fit(ds, fit_items, ctx);
-        timings.train = seconds_since(t);
-        t = Clock::now();
-        codes.query_image = method->encode_image(ds, split.query);
-        codes.query_text = method->encode_text(ds, split.query);
-        DatabaseCodes retrieval = encode_database_codes(*method, ds, split.database);
-        codes.database_image = std::move(retrieval.image);
-        codes.database_text = std::move(retrieval.text);
-        timings.encode = seconds_since(t);
-      }
-      for (const auto* p : {&codes.query_image, &codes.query_text, &codes.database_image, &codes.database_text})
-        if (p->bits() != cell.bits)
-          throw std::logic_error(cell.method->method + " returned " + std::to_string(p->bits()) +
-                                 "-bit codes for a " + std::to_string(cell.bits) + "-bit cell");
-
-      t = Clock::now();
-      codes.query_labels = all_labels.select(split.query);
-      codes.database_labels = all_labels.select(split.database);
-      eval::EvalConfig cfg = e.eval;
-      cfg.threads = threads;
-      const auto results = eval::evaluate_all(codes, cfg);
-      timings.eval = seconds_since(t);
-
-      std::vector<store::Metric> metrics;
-      std::vector<store::CurvePoint> curves;
-      for (const auto& [dir, m] : results) collect(dir, m, metrics, curves);
-      const std::vector<int> ranking = method->bit_ranking();
-      if (!ranking.empty()) {
-        bit_scale(codes, ranking, results, static_cast<uint64_t>(cell.seed), threads, metrics, curves);
-        ctx.notes.push_back("bit-scalable codes: bits kept by the " + method->bit_ranking_name());
-      }
-      if (!ctx.provenance.empty()) rec.library_versions_json = with_provenance(versions, ctx.provenance);
+      const CellResult result = run_cell(info, ds, split, e.eval, ctx);
+      if (!ctx.provenance.empty()) rec.library_versions_json = with_provenance(machine.versions, ctx.provenance);
       if (!ctx.notes.empty() || !ctx.provenance.empty()) {
         rec.protocol_json = protocol_json(info, cell.method->params, ds, split, ctx.notes);
         db.begin_run(rec);  // same key and id: records notes and provenance before the results land
       }
-      db.finish_run(run_id, metrics, curves, epochs, timings);
+      db.finish_run(run_id, result.metrics, result.curves, epochs, result.timings);
       std::filesystem::remove_all(checkpoint_dir, ec);
       ++summary.ran;
       char buf[128];
-      std::snprintf(buf, sizeof buf, "done: mAP i2t %.4f t2i %.4f", results.at("i2t").map, results.at("t2i").map);
+      std::snprintf(buf, sizeof buf, "done: mAP i2t %.4f t2i %.4f", result.map_i2t, result.map_t2i);
       progress.end_cell(buf);
     } catch (const Interrupted& ex) {
       // The run stays "running" with its checkpoint on disk: the next `run` resumes it.

@@ -9,6 +9,7 @@
 #include "cli/options.h"
 #include "common/error.h"
 #include "common/json.h"
+#include "eval/metric_names.h"
 #include "eval/metrics.h"
 #include "io/codes_file.h"
 #include "io/mat_file.h"
@@ -43,17 +44,21 @@ void check_rows(const std::string& path, const std::string& codes_var, size_t co
                      "; each code row needs its label row (check --layout and the variable names)");
 }
 
+// The text and the JSON name every value as the store, `check`, `compare` and the reports do
+// (eval/metric_names.h), so a number read here can be looked up there under the same name.
 void print_text(const std::string& dir, const eval::DirectionMetrics& m, bool curves) {
-  std::printf("%-4s mAP %.4f", dir.c_str(), m.map);
-  for (const auto& [r, v] : m.map_at_r) std::printf("  mAP@%zu %.4f", r, v);
-  std::printf("  P@r2 %.4f  (%zu queries, %zu database, %zu queries without relevant item)\n",
-              m.precision_radius2, m.queries, m.database, m.queries_without_relevant);
+  std::printf("%-4s", dir.c_str());
+  for (const auto& [name, v] : eval::metric::named_values(m)) {
+    if (name == eval::metric::kQueriesWithoutRelevant) continue;  // a count: in the parentheses
+    if (!curves && name.rfind("map_at_k_reference@", 0) == 0) continue;
+    std::printf("  %s %.4f", name.c_str(), v);
+  }
+  std::printf("  (%zu queries, %zu database, %zu queries without relevant item)\n", m.queries, m.database,
+              m.queries_without_relevant);
   if (!curves) return;
-  std::printf("     map_at_k_reference:");
-  for (const auto& [r, v] : m.map_at_k_reference) std::printf(" k=%zu %.4f", r, v);
-  std::printf("\n     PR by radius (r: precision recall):");
+  std::printf("     %s by radius (r: precision recall):", eval::metric::kPrCurve);
   for (const auto& p : m.pr) std::printf(" %d: %.4f %.4f;", p.radius, p.precision, p.recall);
-  std::printf("\n     P@N:");
+  std::printf("\n     %s (N: precision):", eval::metric::kTopNCurve);
   for (const auto& [n, v] : m.precision_at_n) std::printf(" %zu: %.4f;", n, v);
   std::printf("\n");
 }
@@ -61,17 +66,14 @@ void print_text(const std::string& dir, const eval::DirectionMetrics& m, bool cu
 void write_json(JsonWriter& j, const eval::DirectionMetrics& m) {
   j.begin_object();
   j.key("queries").value(m.queries).key("database").value(m.database);
-  j.key("queries_without_relevant").value(m.queries_without_relevant);
-  j.key("map").value(m.map).key("precision_radius2").value(m.precision_radius2);
-  auto pairs = [&](const char* name, const std::vector<std::pair<size_t, double>>& v) {
-    j.key(name).begin_object();
-    for (const auto& [k, x] : v) j.key(std::to_string(k)).value(x);
-    j.end_object();
-  };
-  pairs("map_at_r", m.map_at_r);
-  pairs("map_at_k_reference", m.map_at_k_reference);
-  pairs("precision_at_n", m.precision_at_n);
-  j.key("pr").begin_array();
+  for (const auto& [name, v] : eval::metric::named_values(m)) {
+    if (name == eval::metric::kQueriesWithoutRelevant) j.key(name).value(m.queries_without_relevant);
+    else j.key(name).value(v);
+  }
+  j.key(eval::metric::kTopNCurve).begin_object();
+  for (const auto& [n, v] : m.precision_at_n) j.key(std::to_string(n)).value(v);
+  j.end_object();
+  j.key(eval::metric::kPrCurve).begin_array();
   for (const auto& p : m.pr)
     j.begin_object().key("radius").value(p.radius).key("precision").value(p.precision)
         .key("recall").value(p.recall).end_object();
@@ -96,7 +98,7 @@ int eval_command(const Args& args) {
     ("r-label", po::value(&r_label)->default_value("r_label"), "database labels, multi-hot")
     ("layout", po::value(&layout)->default_value("rows"), "rows: items are rows; cols: items are columns")
     ("map-at", po::value(&map_at)->multitoken(), "R values of mAP@R (default 50 100 500 1000)")
-    ("curves", "also print the PR curve, precision@N and map_at_k_reference")
+    ("curves", "also print the PR curve (pr), precision@N (topn) and map_at_k_reference@R")
     ("json", "print every metric and curve as JSON")
     ("threads", po::value(&threads)->default_value(0), "evaluation threads (0: all cores)");
   po::positional_options_description pos;

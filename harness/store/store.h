@@ -38,13 +38,13 @@ struct RunRecord {
 
 struct Metric {
   std::string direction;  ///< i2t, t2i, i2i, t2t
-  std::string name;       ///< map, map@500, map_at_k_reference@500, p@r2, …
+  std::string name;       ///< eval/metric_names.h: map, map@500, map_at_k_reference@500, p@r2, …
   double value = 0;
 };
 
 struct CurvePoint {
   std::string direction;  ///< as above, or "" for curves that have none (loss)
-  std::string kind;       ///< pr_precision, pr_recall, topn, loss, bitscale, …
+  std::string kind;       ///< eval/metric_names.h (pr, topn, bitscale, …), or loss
   int index = 0;          ///< point order
   double x = 0, y = 0;
 };

@@ -177,8 +177,8 @@ void run_epochs(const std::string& method, int64_t epochs, const std::string& se
     log.epoch = static_cast<int>(e + 1);
     log.epochs = static_cast<int>(epochs);
     log.values = epoch(e);
-    if (selection != "final" && ctx.selection_score) {
-      const double score = ctx.selection_score();
+    if (selection != "final" && ctx.selection.score) {
+      const double score = ctx.selection.score();
       log.values.emplace_back("selection_map", score);
       if (score > best_score) {
         best_score = score;

@@ -49,9 +49,13 @@ TEST_CASE("eval prints all four directions with the hand-computed mAP", "[cli]")
   for (const char* d : {"\"i2t\"", "\"t2i\"", "\"i2i\"", "\"t2t\""}) CHECK(r.output.find(d) != std::string::npos);
   // (23/36)/2 = 0.31944444444444442
   CHECK(r.output.find("\"map\":0.3194444444444444") != std::string::npos);
+  // The store's metric names (eval/metric_names.h), so a value can be looked up in `check`.
+  for (const char* name : {"\"map@50\":", "\"map_at_k_reference@50\":", "\"p@r2\":", "\"topn\":", "\"pr\":"})
+    CHECK(r.output.find(name) != std::string::npos);
   auto text = run_command(std::string(CMHBENCH_EXE) + " eval " + (dir / "codes.mat"));
   CHECK(text.exit_code == 0);
-  CHECK(text.output.find("mAP 0.3194") != std::string::npos);
+  CHECK(text.output.find("map 0.3194") != std::string::npos);
+  CHECK(text.output.find("p@r2 ") != std::string::npos);
 }
 
 TEST_CASE("eval refuses bad input with a clear message and exit status 2", "[cli]") {
