@@ -4,6 +4,7 @@
 #include <variant>
 
 #include "common/error.h"
+#include "data/dataset.h"
 #include "eval/metrics.h"
 #include "method.h"
 

@@ -139,8 +139,9 @@ size_t state_size(torch::nn::Module& m) { return m.parameters().size() + m.buffe
 
 }  // namespace
 
-void run_epochs(const std::string& method, int64_t epochs, const std::string& selection, RunContext& ctx,
-                TrainingParts parts, const std::function<EpochValues(int64_t)>& epoch) {
+void run_epochs(const std::string& method, int64_t epochs, RunContext& ctx, TrainingParts parts,
+                const std::function<EpochValues(int64_t)>& epoch) {
+  const std::string& selection = ctx.selection.rule;
   int64_t start = 0;
   double best_score = -1.0;
   std::vector<torch::Tensor> best_image, best_text;

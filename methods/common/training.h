@@ -111,11 +111,11 @@ void load_checkpoint(torch::serialize::InputArchive& archive, const std::string&
 
 /// The epoch loop every deep method shares: resumes from `ctx.checkpoint_dir/<method>.pt` when it
 /// exists (networks, optimisers, banks, RNG state, best-epoch state, on the banks' device); runs `epoch(e)` for the
-/// remaining epochs; scores each epoch through ctx.selection.score when `selection` is not
-/// "final" and keeps the best networks; logs; writes the checkpoint atomically; after a stop
+/// remaining epochs; scores each epoch through ctx.selection.score when ctx.selection.rule is
+/// not "final" and keeps the best networks; logs; writes the checkpoint atomically; after a stop
 /// request throws cmh::Interrupted once the checkpoint is on disk; finally restores the best
 /// networks. The same cell resumed gives the codes of an uninterrupted run.
-void run_epochs(const std::string& method, int64_t epochs, const std::string& selection, RunContext& ctx,
+void run_epochs(const std::string& method, int64_t epochs, RunContext& ctx,
                 TrainingParts parts, const std::function<EpochValues(int64_t epoch)>& epoch);
 
 }  // namespace cmh::training

@@ -48,7 +48,7 @@ class Dcmh final : public DeepMethod {
     text_net_ = DcmhTextNet(static_cast<int64_t>(d.text.dim), p_.text_hidden, k);
     Training t(*this, d, train, ctx, p_.lr_start);
     const DcmhWeights weights{p_.gamma, p_.eta};
-    training::run_epochs("dcmh", p_.epochs, p_.selection, ctx, t.parts, [&](int64_t e) {
+    training::run_epochs("dcmh", p_.epochs, ctx, t.parts, [&](int64_t e) {
       const double lr = training::geometric_lr(e, p_.epochs, p_.lr_start, p_.lr_end);
       const auto [img_terms, txt_terms] = alternating_epoch<DcmhLossTerms>(
           t, d, train, p_.batch_size, lr,

@@ -47,7 +47,7 @@ class Mlsph final : public DeepMethod {
     text_net_ = MlsphTextNet(static_cast<int64_t>(d.text.dim), k, p_.text_hidden);
     Training t(*this, d, train, ctx, p_.lr_start);
     const MlsphWeights weights{p_.alpha, p_.beta, p_.gamma, p_.loss_scale};
-    training::run_epochs("mlsph", p_.epochs, p_.selection, ctx, t.parts, [&](int64_t e) {
+    training::run_epochs("mlsph", p_.epochs, ctx, t.parts, [&](int64_t e) {
       const double lr = training::linear_lr(e, p_.epochs, p_.lr_start, p_.lr_end);
       const auto [img_terms, txt_terms] = alternating_epoch<MlsphLossTerms>(
           t, d, train, p_.batch_size, lr,

@@ -139,7 +139,7 @@ class Scahn final : public DeepMethod {
     const bool augment_pixels = p_.augment != "none" && d.image.kind == data::ModalityKind::kPixels;
     const bool erase_text = p_.text_augment == "reference";
 
-    training::run_epochs("scahn", p_.epochs, p_.selection, ctx, t.parts, [&](int64_t e) {
+    training::run_epochs("scahn", p_.epochs, ctx, t.parts, [&](int64_t e) {
       const double lr = p_.lr * std::pow(p_.lr_decay, static_cast<double>(e) / static_cast<double>(p_.epochs));
       start_epoch(t, lr);
       const int64_t steps = n / bs;
