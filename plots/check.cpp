@@ -11,10 +11,12 @@
 
 #include "common/error.h"
 #include "csv.h"
+#include "eval/metric_names.h"
 #include "common/json_value.h"
 #include "store/store.h"
 
 namespace cmh::plots {
+namespace metric = eval::metric;
 namespace {
 
 const std::vector<std::string> kColumns = {"experiment", "method", "dataset", "bits",  "direction",
@@ -131,7 +133,7 @@ std::string cpu_capability_of(const std::string& library_versions_json) {
 }  // namespace
 
 bool is_compared_metric(const std::string& name) {
-  return name != "queries_without_relevant" && name.rfind("map_at_k_reference", 0) != 0;
+  return name != metric::kQueriesWithoutRelevant && name.rfind(metric::kMapAtKReferencePrefix, 0) != 0;
 }
 
 const char* outcome_name(Outcome o) {

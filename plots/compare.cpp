@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "check.h"
 #include "common/json.h"
+#include "results.h"
 #include "store/store.h"
 
 namespace cmh::plots {
@@ -38,14 +39,11 @@ Values values_of(const store::Store& db, const CompareOptions& o) {
   return v;
 }
 
+// The mean, and the sample deviation only where there are two values or more.
 void mean_sd(const std::vector<double>& x, double& mean, std::optional<double>& sd) {
-  double s = 0;
-  for (double v : x) s += v;
-  mean = s / static_cast<double>(x.size());
-  if (x.size() < 2) return;
-  double ss = 0;
-  for (double v : x) ss += (v - mean) * (v - mean);
-  sd = std::sqrt(ss / static_cast<double>(x.size() - 1));
+  const MeanSd m = plots::mean_sd(x);
+  mean = m.mean;
+  if (x.size() >= 2) sd = m.sd;
 }
 
 std::string group_text(const Group& g) {

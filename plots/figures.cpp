@@ -17,9 +17,11 @@
 #include <gnuplot-iostream.h>
 
 #include "harness/bit_scale.h"
+#include "eval/metric_names.h"
 #include "store/store.h"
 
 namespace cmh::plots {
+namespace metric = eval::metric;
 namespace fs = std::filesystem;
 
 namespace {
@@ -136,7 +138,7 @@ void curve_figures(const ResultSet& rs, CurveCache& cache, const std::string& ki
         Figure f;
         f.kind = kind;
         f.id = kind + "_" + slug(d) + "_" + std::to_string(bits) + "_" + dir;
-        if (kind == "pr") {
+        if (kind == metric::kPrCurve) {
           f.group = "Precision–recall curves (Hamming radius 0…k)";
           f.title = "Precision–recall, " + d + ", " + std::to_string(bits) + " bits, " + direction_label(dir);
           f.xlabel = "recall";
@@ -155,7 +157,7 @@ void curve_figures(const ResultSet& rs, CurveCache& cache, const std::string& ki
             auto c = cache.get(*r, kind, dir);
             // A radius that retrieves nothing stores (recall 0, precision 0): precision is
             // undefined there, and drawing it would pull every curve down to the origin.
-            if (kind == "pr")
+            if (kind == metric::kPrCurve)
               c.erase(std::remove_if(c.begin(), c.end(), [](const auto& p) { return p.x == 0 && p.y == 0; }), c.end());
             if (!c.empty()) curves.push_back(std::move(c));
           }
@@ -164,7 +166,7 @@ void curve_figures(const ResultSet& rs, CurveCache& cache, const std::string& ki
           Series s;
           s.title = row + seeds_suffix(a.seeds);
           s.colour = rs.row_colour.at(row);
-          s.style = kind == "pr" ? Series::Style::LinesPoints : Series::Style::Lines;
+          s.style = kind == metric::kPrCurve ? Series::Style::LinesPoints : Series::Style::Lines;
           s.x = a.x;
           s.y = a.y;
           f.series.push_back(std::move(s));
@@ -195,7 +197,7 @@ void map_bits_figures(const ResultSet& rs, const std::string& generated, std::ve
         s.colour = rs.row_colour.at(row);
         bool spread = false;
         for (int b : bits) {
-          const CellStat c = rs.cell(row, d, b, dir, "map");
+          const CellStat c = rs.cell(row, d, b, dir, metric::kMap);
           for (const RunInfo* r : c.runs) f.runs.push_back(r);
           if (!c.has_value()) continue;
           s.x.push_back(b);
@@ -225,12 +227,12 @@ void bitscale_figures(const ResultSet& rs, CurveCache& cache, const std::string&
       std::set<std::string> dirs;
       for (const auto& r : rs.runs)
         if (r.row == row && r.dataset == d && r.status == "done")
-          for (const auto& x : cache.directions(r, "bitscale")) dirs.insert(x);
+          for (const auto& x : cache.directions(r, metric::kBitScaleCurve)) dirs.insert(x);
       for (const auto& dir : ordered_directions(dirs)) {
         Figure f;
-        f.kind = "bitscale";
+        f.kind = metric::kBitScaleCurve;
         f.group = "Bit-scalable mAP (first k' bits of a k-bit model versus random k' of its bits and a model trained at k')";
-        f.id = "bitscale_" + slug(row) + "_" + slug(d) + "_" + dir;
+        f.id = std::string(metric::kBitScaleCurve) + "_" + slug(row) + "_" + slug(d) + "_" + dir;
         f.title = row + ": mAP versus bits kept, " + d + ", " + direction_label(dir);
         f.xlabel = "bits kept (k')";
         f.ylabel = "mAP@all";
@@ -243,11 +245,11 @@ void bitscale_figures(const ResultSet& rs, CurveCache& cache, const std::string&
           // ranking has to beat.
           std::vector<std::vector<store::CurvePoint>> curves, random_curves;
           for (const RunInfo* r : rs.cell_runs(row, d, *b)) {
-            auto c = cache.get(*r, "bitscale", dir);
+            auto c = cache.get(*r, metric::kBitScaleCurve, dir);
             if (c.empty()) continue;
             f.runs.push_back(r);
             curves.push_back(std::move(c));
-            auto random = cache.get(*r, "bitscale_random", dir);
+            auto random = cache.get(*r, metric::kBitScaleRandomCurve, dir);
             if (!random.empty()) random_curves.push_back(std::move(random));
           }
           if (curves.empty()) continue;
@@ -283,7 +285,7 @@ void bitscale_figures(const ResultSet& rs, CurveCache& cache, const std::string&
         direct.colour = 9;
         direct.style = Series::Style::Points;
         for (int b : bits) {
-          const CellStat c = rs.cell(row, d, b, dir, "map");
+          const CellStat c = rs.cell(row, d, b, dir, metric::kMap);
           for (const RunInfo* r : c.runs) f.runs.push_back(r);
           if (!c.has_value()) continue;
           direct.x.push_back(b);
@@ -362,8 +364,8 @@ std::vector<Figure> build_figures(const ResultSet& rs, const store::Store& db, c
   std::vector<Figure> out;
   CurveCache cache(db);
   map_bits_figures(rs, generated, out);
-  curve_figures(rs, cache, "pr", generated, out);
-  curve_figures(rs, cache, "topn", generated, out);
+  curve_figures(rs, cache, metric::kPrCurve, generated, out);
+  curve_figures(rs, cache, metric::kTopNCurve, generated, out);
   bitscale_figures(rs, cache, generated, out);
   loss_figures(rs, db, generated, out);
   // Ids must be unique: two labels may slug alike.

@@ -12,6 +12,25 @@
 
 namespace cmh::plots {
 
+MeanSd mean_sd(const std::vector<double>& values) {
+  MeanSd m;
+  double s = 0;
+  for (double v : values) s += v;
+  m.mean = s / static_cast<double>(values.size());
+  if (values.size() < 2) return m;
+  double ss = 0;
+  for (double v : values) ss += (v - m.mean) * (v - m.mean);
+  m.sd = std::sqrt(ss / static_cast<double>(values.size() - 1));
+  return m;
+}
+
+void CellStat::summarise() {
+  if (values.empty()) return;
+  const MeanSd m = mean_sd(values);
+  mean = m.mean;
+  std = m.sd;
+}
+
 std::string direction_label(const std::string& d) {
   if (d == "i2t") return "I→T";
   if (d == "t2i") return "T→I";
@@ -107,16 +126,7 @@ CellStat ResultSet::cell(const std::string& row, const std::string& dataset, int
       ++c.running;
     }
   }
-  if (!c.values.empty()) {
-    double s = 0;
-    for (double v : c.values) s += v;
-    c.mean = s / static_cast<double>(c.values.size());
-    if (c.values.size() > 1) {
-      double ss = 0;
-      for (double v : c.values) ss += (v - c.mean) * (v - c.mean);
-      c.std = std::sqrt(ss / static_cast<double>(c.values.size() - 1));
-    }
-  }
+  c.summarise();
   return c;
 }
 

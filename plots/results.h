@@ -68,12 +68,20 @@ struct RunInfo {
 };
 
 /// Mean, spread and status of one table cell over its seeds.
+/// Mean and sample standard deviation (n − 1; 0 for fewer than two values) of a non-empty list.
+struct MeanSd {
+  double mean = 0, sd = 0;
+};
+MeanSd mean_sd(const std::vector<double>& values);
+
 struct CellStat {
   std::vector<const RunInfo*> runs;  ///< every seed's run, any status
   std::vector<double> values;        ///< the metric of the done runs that have it
   int done = 0, failed = 0, running = 0;
   double mean = 0, std = 0;  ///< sample standard deviation (n − 1) when ≥ 2 values
   bool has_value() const { return !values.empty(); }
+  /// Sets mean and std from `values` (left at 0 when there is none).
+  void summarise();
   /// "failed", "running", "failed/running", "—" (no run) when there is no value.
   std::string status_word() const;
 };

@@ -10,9 +10,11 @@
 
 #include "csv.h"
 #include "harness/bit_scale.h"
+#include "eval/metric_names.h"
 #include "store/store.h"
 
 namespace cmh::plots {
+namespace metric = eval::metric;
 namespace {
 
 std::string fmt_signed4(double v) {
@@ -163,7 +165,7 @@ std::vector<Table> map_tables(const ResultSet& rs, const PublishedValues& publis
       for (const auto& g : t.groups)
         for (int bits : g.columns) {
           TableCell c;
-          c.stat = rs.cell(row, g.dataset, bits, dir, "map");
+          c.stat = rs.cell(row, g.dataset, bits, dir, metric::kMap);
           for (const RunInfo* r : c.stat.runs) t.runs.push_back(r);
           multi_seed |= c.stat.values.size() > 1;
           partial |= c.stat.has_value() && (c.stat.failed || c.stat.running);
@@ -221,7 +223,7 @@ std::vector<Table> bitscale_tables(const ResultSet& rs, const store::Store& db, 
     for (const auto& r : rs.runs) {
       if (r.row != row || r.status != "done") continue;
       std::map<std::pair<std::string, int>, double> ranked_here;
-      for (const auto& p : db.curves(r.id, "bitscale")) {
+      for (const auto& p : db.curves(r.id, metric::kBitScaleCurve)) {
         const int kept = static_cast<int>(std::lround(p.x));
         scaled[{p.direction, r.dataset, r.bits, kept}].push_back(p.y);
         ranked_here[{p.direction, kept}] = p.y;
@@ -236,7 +238,7 @@ std::vector<Table> bitscale_tables(const ResultSet& rs, const store::Store& db, 
           last = e.value;
         }
       if (std::isfinite(last)) attention_corr[r.id] = last;
-      for (const auto& p : db.curves(r.id, "bitscale_random")) {
+      for (const auto& p : db.curves(r.id, metric::kBitScaleRandomCurve)) {
         const int kept = static_cast<int>(std::lround(p.x));
         random_scaled[{p.direction, r.dataset, r.bits, kept}].push_back(p.y);
         // The paired difference, run by run: seeds move both rows together, so the spread of
@@ -259,7 +261,7 @@ std::vector<Table> bitscale_tables(const ResultSet& rs, const store::Store& db, 
         if (r.row == row) { slug = r.label + (rs.multiple_experiments() ? "_" + r.experiment : ""); break; }
       for (char& c : slug)
         if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') c = '_';
-      t.id = "bitscale_" + slug + "_" + dir;
+      t.id = std::string(metric::kBitScaleCurve) + "_" + slug + "_" + dir;
       t.title = row + ": mAP@all of the first k' bits of a k-bit model, " + direction_words(dir) + " (" +
                 direction_label(dir) + ")";
       t.column_unit = "kept bits";
@@ -278,16 +280,7 @@ std::vector<Table> bitscale_tables(const ResultSet& rs, const store::Store& db, 
         s.runs = std::move(runs);
         s.values = std::move(values);
         s.done = static_cast<int>(s.values.size());
-        if (!s.values.empty()) {
-          double sum = 0;
-          for (double v : s.values) sum += v;
-          s.mean = sum / static_cast<double>(s.values.size());
-          if (s.values.size() > 1) {
-            double ss = 0;
-            for (double v : s.values) ss += (v - s.mean) * (v - s.mean);
-            s.std = std::sqrt(ss / static_cast<double>(s.values.size() - 1));
-          }
-        }
+        s.summarise();
         return s;
       };
       // Rows: each trained length (longest first, as the paper lists them), then the models
@@ -327,7 +320,7 @@ std::vector<Table> bitscale_tables(const ResultSet& rs, const store::Store& db, 
       for (const auto& g : t.groups)
         for (int kept : g.columns) {
           TableCell c;
-          c.stat = rs.cell(row, g.dataset, kept, dir, "map");
+          c.stat = rs.cell(row, g.dataset, kept, dir, metric::kMap);
           for (const RunInfo* r : c.stat.runs) t.runs.push_back(r);
           direct.push_back(std::move(c));
         }
@@ -489,7 +482,7 @@ std::string results_long_csv(const ResultSet& rs, const PublishedValues& publish
           for (const auto& name : names) {
             const CellStat c = rs.cell(row, d, bits, dir, name);
             std::optional<PublishedValue> p;
-            if (name == "map") p = published.find(dataset_base(d), rs.row_display.at(row), dir, bits);
+            if (name == metric::kMap) p = published.find(dataset_base(d), rs.row_display.at(row), dir, bits);
             bool comparable = true;
             for (const RunInfo* r : c.runs) comparable &= !r->synthetic();
             if (!c.has_value() && c.failed == 0 && c.running == 0) continue;  // metric not stored

@@ -3,7 +3,7 @@
 namespace cmh::eval::metric {
 
 std::string map_at(size_t r) { return "map@" + std::to_string(r); }
-std::string map_at_k_reference(size_t r) { return "map_at_k_reference@" + std::to_string(r); }
+std::string map_at_k_reference(size_t r) { return kMapAtKReferencePrefix + std::to_string(r); }
 std::string map_at_bits(int kept) { return "map@bits=" + std::to_string(kept); }
 std::string map_at_random_bits(int kept) { return "map@random_bits=" + std::to_string(kept); }
 

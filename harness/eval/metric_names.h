@@ -16,6 +16,9 @@ namespace cmh::eval::metric {
 inline constexpr const char* kMap = "map";                                    ///< mAP@all
 inline constexpr const char* kPrecisionRadius2 = "p@r2";                      ///< precision within radius 2
 inline constexpr const char* kQueriesWithoutRelevant = "queries_without_relevant";  ///< a count
+/// What map_at_k_reference(R) starts with: the reference code's own (looser) mAP@R, stored for
+/// comparison with published numbers, never gated by `check`.
+inline constexpr const char* kMapAtKReferencePrefix = "map_at_k_reference@";
 
 // Curves (the store's curves.kind): precision–recall by Hamming radius, precision of the top N,
 // and mAP against the number of bits kept (bit-scalable methods).
