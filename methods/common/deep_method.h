@@ -103,4 +103,20 @@ class DeepMethod : public Method {
   torch::Device device_{torch::kCPU};
 };
 
+/// A deep method whose two nets each give a batch's real-valued codes directly (MLSPH, DCMH);
+/// the method builds image_net_ and text_net_ in fit. SCAHN's nets give stages and a fusion.
+template <class ImageNet, class TextNet>
+class CodeNetsMethod : public DeepMethod {
+ protected:
+  using DeepMethod::DeepMethod;
+  ImageNet image_net_{nullptr};
+  TextNet text_net_{nullptr};
+
+ private:
+  torch::nn::Module& image_module() final { return *image_net_; }
+  torch::nn::Module& text_module() final { return *text_net_; }
+  torch::Tensor image_codes(const torch::Tensor& images) final { return image_net_->forward(images); }
+  torch::Tensor text_codes(const torch::Tensor& texts) final { return text_net_->forward(texts); }
+};
+
 }  // namespace cmh::methods

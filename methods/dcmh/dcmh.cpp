@@ -36,9 +36,10 @@ const ParamSet<DcmhParams>& dcmh_params() {
   return set;
 }
 
-class Dcmh final : public DeepMethod {
+// image_net_: backbone → Linear(F → k), linear outputs (the paper's fc8).
+class Dcmh final : public CodeNetsMethod<HashedImageNet, DcmhTextNet> {
  public:
-  Dcmh() : DeepMethod("dcmh", "cnnf") {}
+  Dcmh() : CodeNetsMethod("dcmh", "cnnf") {}
 
   void fit(const data::Dataset& d, const std::vector<int64_t>& train, RunContext& ctx) override {
     p_ = dcmh_params().read(ctx.params);
@@ -70,14 +71,7 @@ class Dcmh final : public DeepMethod {
   }
 
  private:
-  torch::nn::Module& image_module() override { return *image_net_; }
-  torch::nn::Module& text_module() override { return *text_net_; }
-  torch::Tensor image_codes(const torch::Tensor& images) override { return image_net_->forward(images); }
-  torch::Tensor text_codes(const torch::Tensor& texts) override { return text_net_->forward(texts); }
-
   DcmhParams p_;  // bn_at_encode is not a DCMH row: it stays "eval", as torchcmh encodes
-  HashedImageNet image_net_{nullptr};  // backbone → Linear(F → k), linear outputs (the paper's fc8)
-  DcmhTextNet text_net_{nullptr};
 };
 
 }  // namespace

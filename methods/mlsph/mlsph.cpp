@@ -35,9 +35,10 @@ const ParamSet<MlsphParams>& mlsph_params() {
   return set;
 }
 
-class Mlsph final : public DeepMethod {
+// image_net_: backbone → Linear(F → k) → tanh.
+class Mlsph final : public CodeNetsMethod<HashedImageNet, MlsphTextNet> {
  public:
-  Mlsph() : DeepMethod("mlsph", "resnet34") {}
+  Mlsph() : CodeNetsMethod("mlsph", "resnet34") {}
 
   void fit(const data::Dataset& d, const std::vector<int64_t>& train, RunContext& ctx) override {
     p_ = mlsph_params().read(ctx.params);
@@ -64,14 +65,7 @@ class Mlsph final : public DeepMethod {
   }
 
  private:
-  torch::nn::Module& image_module() override { return *image_net_; }
-  torch::nn::Module& text_module() override { return *text_net_; }
-  torch::Tensor image_codes(const torch::Tensor& images) override { return image_net_->forward(images); }
-  torch::Tensor text_codes(const torch::Tensor& texts) override { return text_net_->forward(texts); }
-
   MlsphParams p_;
-  HashedImageNet image_net_{nullptr};  // backbone → Linear(F → k) → tanh
-  MlsphTextNet text_net_{nullptr};
 };
 
 }  // namespace
