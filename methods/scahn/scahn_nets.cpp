@@ -1,8 +1,6 @@
 // SCAHN networks.
 #include "methods/scahn/scahn_nets.h"
 
-#include <cstdlib>
-
 #include "methods/nets/channel_lrn.h"
 #include "methods/nets/text_axis_conv.h"
 
@@ -139,8 +137,6 @@ ScahnOutputs ScahnTextNetImpl::forward(const torch::Tensor& text) {
     views.push_back(resize[s](y));  // interpolate(nearest) with a deterministic backward
   }
   auto h = torch::cat(views, 3);  // [n, 1, T, 6]
-  static const bool cl_experiment = std::getenv("CMH_TEXT_CL") != nullptr;  // TEMPORARY A/B
-  if (cl_experiment) h = h.contiguous(torch::MemoryFormat::ChannelsLast);
   ScahnOutputs out;
   for (size_t l = 0; l < blocks->size(); ++l) {
     h = blocks[l]->as<ResidualBlock>()->forward(h);
