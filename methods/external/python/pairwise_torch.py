@@ -4,7 +4,7 @@
 quantisation term, on feature vectors. Unlike DCMH it trains both MLPs jointly with Adam on each
 mini-batch's own pairs (image–text, image–image, text–text), weighs similar and dissimilar pairs
 equally, and relaxes codes with tanh; it is an example of the exchange, not a port of DCMH (that
-is methods/dcmh).
+is baselines/dcmh).
 Hyper-parameters (the request's "hyper"): epochs, batch_size, lr, hidden, gamma."""
 import torch
 import torch.nn.functional as fn
