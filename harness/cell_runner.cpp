@@ -37,6 +37,11 @@ CellResult run_cell(const MethodInfo& info, const data::Dataset& dataset, const 
   if (!plan.note.empty()) ctx.notes.push_back(plan.note);
   ctx.selection.rule = plan.rule;
   ctx.selection.score = selection_score(*method, dataset, plan, all_labels, ctx.threads);
+  // The score refers to the method: cleared on every way out, before the method ends.
+  struct ClearScore {
+    ModelSelection& selection;
+    ~ClearScore() { selection.score = nullptr; }
+  } clear_score{ctx.selection};
 
   auto t = Clock::now();
   eval::CrossModalCodes codes;
@@ -57,7 +62,6 @@ CellResult run_cell(const MethodInfo& info, const data::Dataset& dataset, const 
     codes.database_text = std::move(retrieval.text);
     out.timings.encode = seconds_since(t);
   }
-  ctx.selection.score = nullptr;  // it refers to the method, which ends here
   for (const auto* p : {&codes.query_image, &codes.query_text, &codes.database_image, &codes.database_text})
     if (p->bits() != ctx.bits)
       throw std::logic_error(info.name + " returned " + std::to_string(p->bits()) + "-bit codes for a " +

@@ -2,6 +2,7 @@
 #include "methods/scahn/scahn_nets.h"
 
 #include "methods/nets/channel_lrn.h"
+#include "methods/nets/folded_conv_batch_norm.h"
 #include "methods/nets/text_axis_conv.h"
 
 namespace cmh::methods {
@@ -74,9 +75,20 @@ struct ResidualBlockImpl : nn::Module {
     shortcut->push_back(full(in));
     shortcut->push_back(nn::BatchNorm2d(out));
     shortcut = register_module("shortcut", shortcut);
+    fold_first_ = in == 1;
   }
+  // On one input channel (the first block) the body's 1×3 convolution and its BatchNorm are one
+  // convolution (folded_conv_batch_norm.h): the block's [n, C, T, 6] activation is written once,
+  // with no normalising pass and no BatchNorm backward over it. Same modules, same state dict.
+  torch::Tensor body_forward(const torch::Tensor& x) {
+    if (!fold_first_) return body->forward(x);
+    auto h = nets::folded_conv_batch_norm(x, *body[0]->as<nn::Conv2d>(), *body[1]->as<nn::BatchNorm2d>(), 1);
+    h.relu_();
+    return body[4]->as<nn::BatchNorm2d>()->forward(body[3]->as<nn::Conv2d>()->forward(h));
+  }
+  bool fold_first_ = false;
   torch::Tensor forward(const torch::Tensor& x) {
-    auto y = body->forward(x) + shortcut->forward(x);
+    auto y = body_forward(x) + shortcut->forward(x);
     return y.relu_();  // in place on the fresh sum: the add's backward needs neither operand
   }
 };

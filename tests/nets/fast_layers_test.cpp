@@ -1,13 +1,15 @@
 // The step speed-ups of the nets (issue "training steps faster than PyTorch's Python frontend")
 // keep the mathematics: the text-axis convolution as a matrix product equals the convolution
 // (with and without bias, one column or several), its default initialisation draws what Conv2d
-// draws, MLSPH's text net equals the same net built of plain convolutions, and the small CNN
-// working channels-last gives what it gives in NCHW order.
+// draws, BatchNorm folded into SCAHN's first 1×3 convolution equals the two modules, MLSPH's
+// text net equals the same net built of plain convolutions, and the small CNN working
+// channels-last gives what it gives in NCHW order.
 #include <catch2/catch.hpp>
 #include <torch/torch.h>
 
 #include "methods/nets/image_nets.h"
 #include "methods/mlsph/mlsph_text_net.h"
+#include "methods/nets/folded_conv_batch_norm.h"
 #include "methods/nets/text_axis_conv.h"
 
 using cmh::nets::TextAxisConv;
@@ -52,6 +54,48 @@ TEST_CASE("the text-axis convolution starts as Conv2d starts, or draws nothing w
   torch::manual_seed(11);
   TextAxisConv by_caller(6, 8, 37, true, TextAxisConvImpl::Init::kByCaller);
   CHECK(torch::equal(torch::rand({1}), first));  // nothing drawn
+}
+
+TEST_CASE("BatchNorm folded into a one-channel 1x3 convolution equals the convolution and BatchNorm", "[nets]") {
+  namespace nn = torch::nn;
+  torch::manual_seed(7);
+  nn::Conv2d conv(nn::Conv2dOptions(1, 16, {1, 3}).padding({0, 1}).bias(false));
+  nn::BatchNorm2d bn(16), folded_bn(16);
+  {
+    torch::NoGradGuard no_grad;
+    bn->weight.uniform_(0.5, 1.5);
+    bn->bias.uniform_(-0.5, 0.5);
+    folded_bn->weight.copy_(bn->weight);
+    folded_bn->bias.copy_(bn->bias);
+  }
+  // SCAHN's input: sparse tags beside smoothed views of them, 6 columns.
+  const auto tags = (torch::rand({8, 1, 50, 6}) < 0.1).to(torch::kFloat32);
+  for (int step = 0; step < 3; ++step) {
+    INFO("step " << step);
+    auto x = (tags + 0.3 * torch::rand_like(tags)).requires_grad_(true);
+    const auto plain = bn(conv(x));
+    const auto folded = cmh::nets::folded_conv_batch_norm(x, *conv, *folded_bn, 1);
+    REQUIRE(folded.sizes() == plain.sizes());
+    CHECK(torch::allclose(folded, plain, 1e-4, 1e-5));
+    const auto g = torch::randn_like(plain);
+    const auto grads = torch::autograd::grad({plain}, {x, conv->weight, bn->weight, bn->bias}, {g});
+    const auto fgrads = torch::autograd::grad({folded}, {x, conv->weight, folded_bn->weight, folded_bn->bias}, {g});
+    for (size_t i = 0; i < grads.size(); ++i) {
+      INFO("gradient " << i);
+      CHECK(torch::allclose(fgrads[i], grads[i], 1e-3, 1e-5));
+    }
+    CHECK(torch::allclose(folded_bn->running_mean, bn->running_mean, 1e-5, 1e-7));
+    CHECK(torch::allclose(folded_bn->running_var, bn->running_var, 1e-5, 1e-7));
+    CHECK(folded_bn->num_batches_tracked.item<int64_t>() == step + 1);
+  }
+  bn->eval();
+  folded_bn->eval();
+  const auto x = torch::rand({4, 1, 50, 6});
+  CHECK(torch::allclose(cmh::nets::folded_conv_batch_norm(x, *conv, *folded_bn, 1), bn(conv(x)), 1e-4, 1e-5));
+  CHECK(folded_bn->num_batches_tracked.item<int64_t>() == 3);  // eval mode leaves the statistics
+  nn::Conv2d wide(nn::Conv2dOptions(2, 16, {1, 3}).padding({0, 1}).bias(false));
+  CHECK_THROWS_AS(cmh::nets::folded_conv_batch_norm(torch::rand({4, 2, 50, 6}), *wide, *folded_bn, 1),
+                  std::invalid_argument);
 }
 
 // MLSPH's text net of the paper as the reference writes it: Conv2d layers throughout.
