@@ -50,7 +50,7 @@ void print_text(const std::string& dir, const eval::DirectionMetrics& m, bool cu
   std::printf("%-4s", dir.c_str());
   for (const auto& [name, v] : eval::metric::named_values(m)) {
     if (name == eval::metric::kQueriesWithoutRelevant) continue;  // a count: in the parentheses
-    if (!curves && name.rfind("map_at_k_reference@", 0) == 0) continue;
+    if (!curves && name.rfind(eval::metric::kMapAtKReferencePrefix, 0) == 0) continue;
     std::printf("  %s %.4f", name.c_str(), v);
   }
   std::printf("  (%zu queries, %zu database, %zu queries without relevant item)\n", m.queries, m.database,
