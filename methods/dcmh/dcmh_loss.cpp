@@ -1,6 +1,8 @@
 // DCMH similarity and loss.
 #include "methods/dcmh/dcmh_loss.h"
 
+#include "methods/common/pairwise_nll.h"
+
 namespace cmh::methods {
 
 torch::Tensor shared_label_similarity(const torch::Tensor& a, const torch::Tensor& b) {
@@ -22,7 +24,7 @@ DcmhLossTerms dcmh_loss(const torch::Tensor& f, const torch::Tensor& batch_label
   const double norm = static_cast<double>(n) * static_cast<double>(f.size(0));
   const auto s = shared_label_similarity(batch_labels, all_labels);  // [bs, n]
   const auto theta = 0.5 * f.matmul(other.transpose(0, 1));          // [bs, n]
-  const auto log_term = (torch::nn::functional::softplus(theta) - s * theta).sum() / norm;
+  const auto log_term = pairwise_nll(s, theta, NllReduction::kSum) / norm;
   const auto quant = (codes - f).pow(2).sum() / norm;
   // Bank rows outside the batch, by a mask rather than a subtraction (no cancellation).
   auto outside = torch::ones({n, 1}, same.options());

@@ -5,15 +5,12 @@
 #include <numeric>
 
 #include "common/error.h"
+#include "methods/common/pairwise_nll.h"
 
 namespace cmh::methods {
 
 torch::Tensor share_label_similarity(const torch::Tensor& a, const torch::Tensor& b) {
   return (a.matmul(b.transpose(0, 1)) > 0).to(torch::kFloat32);
-}
-
-torch::Tensor pairwise_nll(const torch::Tensor& s, const torch::Tensor& theta) {
-  return (torch::nn::functional::softplus(theta) - s * theta).mean();
 }
 
 void ScahnLossTerms::accumulate(const ScahnLossTerms& t, int64_t steps) {
@@ -25,16 +22,29 @@ void ScahnLossTerms::accumulate(const ScahnLossTerms& t, int64_t steps) {
   total_value += w * t.total_value;
 }
 
+namespace {
+
+// NLL(S, θ) = mean(log(1 + e^θ) − S·θ).
+torch::Tensor nll(const torch::Tensor& s, const torch::Tensor& theta) {
+  return pairwise_nll(s, theta, NllReduction::kMean);
+}
+
+}  // namespace
+
 ScahnLossTerms scahn_loss(const std::vector<torch::Tensor>& out1, const std::vector<torch::Tensor>& out2,
                           const torch::Tensor& s1, const torch::Tensor& s2, const torch::Tensor& s12,
                           const torch::Tensor& other, const torch::Tensor& same, const torch::Tensor& codes1,
                           const torch::Tensor& codes2, const ScahnWeights& w) {
   const double a = w.alpha_s, k = static_cast<double>(codes1.size(1));
+  // θ = out · bankᵀ / α_s, with the division on the [bs, k] outputs rather than the [bs, n]
+  // products: the same θ bit for bit when α_s is a power of two (k / 32 for k = 16, 32, 64, 128),
+  // otherwise within a rounding, and two passes over each product fewer (forward and backward).
+  const auto scaled = [a](const torch::Tensor& x) { return x / a; };
   torch::Tensor inter = torch::zeros({}), intra = torch::zeros({}), pair = torch::zeros({});
   for (size_t o = 0; o < out1.size(); ++o) {
-    inter = inter + 0.5 * (pairwise_nll(s1, out1[o].matmul(other.t()) / a) + pairwise_nll(s2, out2[o].matmul(other.t()) / a));
-    intra = intra + 0.5 * (pairwise_nll(s1, out1[o].matmul(same.t()) / a) + pairwise_nll(s2, out2[o].matmul(same.t()) / a));
-    pair = pair + pairwise_nll(s12, out1[o].matmul(out2[o].t()) / a);
+    inter = inter + 0.5 * (nll(s1, scaled(out1[o]).matmul(other.t())) + nll(s2, scaled(out2[o]).matmul(other.t())));
+    intra = intra + 0.5 * (nll(s1, scaled(out1[o]).matmul(same.t())) + nll(s2, scaled(out2[o]).matmul(same.t())));
+    pair = pair + nll(s12, scaled(out1[o]).matmul(out2[o].t()));
   }
   const double outputs = static_cast<double>(out1.size());
   inter = inter / outputs;

@@ -11,9 +11,6 @@ namespace cmh::methods {
 /// S_ij = 1 when items i and j share a label, else 0. a: [m, L], b: [n, L] → [m, n].
 torch::Tensor share_label_similarity(const torch::Tensor& a, const torch::Tensor& b);
 
-/// NLL(S, θ) = mean(log(1 + e^θ) − S·θ), with softplus for stability.
-torch::Tensor pairwise_nll(const torch::Tensor& s, const torch::Tensor& theta);
-
 struct ScahnWeights {
   double alpha_s;  ///< θ scale: k / 32
   double lambda = 1.0, gamma = 0.01, beta = 2.0;

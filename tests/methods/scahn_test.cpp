@@ -12,6 +12,7 @@
 
 #include "common/error.h"
 #include "method_test_util.h"
+#include "methods/common/pairwise_nll.h"
 #include "methods/scahn/scahn.h"
 #include "methods/scahn/scahn_loss.h"
 #include "methods/scahn/scahn_nets.h"
@@ -168,7 +169,8 @@ TEST_CASE("scahn: the reference's text erasure zeroes int(0.2 T) positions of ev
 
 TEST_CASE("scahn: the loss terms on a tiny case", "[scahn]") {
   // NLL(S, θ) = mean(log(1 + e^θ) − Sθ): S = [1, 0], θ = [0, ln 3] → (ln 2 + ln 4) / 2.
-  const auto nll = methods::pairwise_nll(torch::tensor({{1.f, 0.f}}), torch::tensor({{0.f, std::log(3.f)}}));
+  const auto nll = methods::pairwise_nll(torch::tensor({{1.f, 0.f}}), torch::tensor({{0.f, std::log(3.f)}}),
+                                         methods::NllReduction::kMean);
   CHECK(nll.item<float>() == Approx(1.5 * std::log(2.0)));
   // All outputs zero: every θ = 0, so inter = intra = ln 2, pair = γ ln 2; ||B − 0||² = k per item,
   // quant = β · ½ (k + k) / k = β.
